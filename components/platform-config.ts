@@ -1,0 +1,68 @@
+/**
+ * The shared platform inputs a tenant stack needs (database endpoint and admin credentials,
+ * Redis cells, bucket, hosted zone, clusters) and the tenant's own settings, validated by zod
+ * with errors that name the config key, the value and what was expected.
+ *
+ * Values may be Pulumi Inputs when they come from a platform StackReference; validation then
+ * covers what is known while the program runs.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { describeIssues, type PlanProblem } from "../plans/load";
+
+/** The config namespace: the project name in Pulumi.yaml. */
+export const CONFIG_NAMESPACE = "controlcore-tenant";
+
+/** Thrown when stack config is invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly PlanProblem[],
+  ) {
+    super(
+      `invalid ${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lowercase PostgreSQL identifier (letters, digits, underscores; at most 63)");
+
+/** The platform's PostgreSQL server and the admin role the stack provisions with. */
+export const PostgresPlatformSchema = z.strictObject({
+  host: z.string().min(1).describe("Host name of the platform's PostgreSQL server."),
+  port: z.number().int().min(1).max(65535).default(5432).describe("Port of the PostgreSQL server."),
+  database: identifier.default("controlcore").describe("The platform's shared database (schema, table and row levels)."),
+  adminUser: z.string().min(1).default("postgres").describe("Role the stack provisions with (CREATEROLE, CREATEDB)."),
+  sslMode: z
+    .enum(["disable", "require", "verify-ca", "verify-full"])
+    .default("require")
+    .describe("TLS mode to the server. Security default: require; disable is for local servers only."),
+  superuser: z
+    .boolean()
+    .default(false)
+    .describe("Whether adminUser is a true superuser (false on RDS and Aurora, where rds_superuser is not)."),
+});
+export type PostgresPlatform = z.infer<typeof PostgresPlatformSchema>;
+
+/** Platform inputs, one section per shared service. Later components add their sections. */
+export const PlatformConfigSchema = z.strictObject({
+  postgres: PostgresPlatformSchema,
+});
+export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
+
+/** Secrets of the platform, kept apart so they never pass through plain validation output. */
+export interface PlatformSecrets {
+  /** Password of `postgres.adminUser`. */
+  readonly postgresAdminPassword: pulumi.Input<string>;
+}
+
+/** Validates plain platform config, throwing a ConfigError that lists every problem. */
+export function parsePlatformConfig(raw: unknown, source = `stack config ${CONFIG_NAMESPACE}:platform`): PlatformConfig {
+  const result = PlatformConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  return result.data;
+}
