@@ -129,6 +129,44 @@ export interface TenantNames {
   readonly iamRoleName: string;
   /** KMS alias of the tenant key. */
   readonly kmsAlias: string;
+  /**
+   * Kubernetes ServiceAccount of the tenant's workloads in {@link k8sNamespace}
+   * (`tenant-<id>`); the EKS Pod Identity association (or IRSA trust policy) names it.
+   */
+  readonly k8sServiceAccount: string;
+  /**
+   * Prefix of the tenant's Secrets Manager secret names (`controlcore/tenants/<id>/`). The trailing
+   * slash keeps `acme`'s prefix from matching `acme-corp`'s secrets in IAM resource patterns.
+   */
+  readonly secretsPrefix: string;
+  /**
+   * Prefix of the tenant's CloudWatch log group names (`/controlcore/tenants/<id>/`). The trailing
+   * slash keeps `acme`'s prefix from matching `acme-corp`'s groups in IAM and KMS conditions.
+   */
+  readonly logGroupPrefix: string;
+  /**
+   * Prefix of the tenant's CloudWatch dashboard, alarm, metric filter and SNS topic names
+   * (`cc-tenant-<id>--`). It ends with `--`, which no tenant ID contains, so one tenant's names
+   * can never equal or pattern-match another's (`acme`'s `storage-critical` alarm would otherwise
+   * be tenant `acme-storage`'s `critical` alarm).
+   */
+  readonly monitoringPrefix: string;
+  /**
+   * Name of the tenant's edge resources (`cc-tenant-<id>`): its API Gateway API key and its
+   * CloudFront distribution tenant (or distribution comment). Valid in both names.
+   */
+  readonly edgeName: string;
+  /**
+   * ID of the tenant's dedicated ElastiCache resources (`cc-<id>`, at most 35 characters; the
+   * limit is 40): the serverless cache name, its user group ID and that group's disabled
+   * `default` user ID. Those are three separate ElastiCache namespaces, so one ID serves all.
+   */
+  readonly elasticacheDedicatedId: string;
+  /**
+   * Prefix of the tenant's dedicated S3 bucket name (`cc-tenant-<id>-`); the S3 component appends
+   * the 12-digit account ID for global uniqueness (at most 10 + 32 + 1 + 12 = 55 of 63 characters).
+   */
+  readonly s3DedicatedBucketPrefix: string;
 }
 
 /** Derives every physical name of a tenant; throws {@link TenantIdError} on a bad ID. */
@@ -149,5 +187,12 @@ export function tenantNames(id: string): TenantNames {
     dnsLabel: id,
     iamRoleName: `cc-tenant-${id}`,
     kmsAlias: `alias/controlcore/tenant/${id}`,
+    k8sServiceAccount: `tenant-${id}`,
+    secretsPrefix: `controlcore/tenants/${id}/`,
+    logGroupPrefix: `/controlcore/tenants/${id}/`,
+    monitoringPrefix: `cc-tenant-${id}--`,
+    edgeName: `cc-tenant-${id}`,
+    elasticacheDedicatedId: `cc-${id}`,
+    s3DedicatedBucketPrefix: `cc-tenant-${id}-`,
   };
 }

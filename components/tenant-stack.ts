@@ -38,10 +38,17 @@ export class TenantStack extends pulumi.ComponentResource {
 
     this.postgres = new PostgresSchemaWithRls(
       `${name}-postgres`,
-      { names: this.names, plan, postgres: platform.postgres, adminPassword: secrets.postgresAdminPassword },
+      {
+        names: this.names,
+        isolationLevel: plan.isolation_level,
+        limits: plan.limits,
+        database: plan.database,
+        postgres: platform.postgres,
+        adminPassword: secrets.postgresAdminPassword,
+      },
       { parent: this },
     );
 
-    this.registerOutputs({ postgres: this.postgres.connection });
+    this.registerOutputs({ postgres: this.postgres.endpoint });
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * The program factory: given a tenant, its plan and the platform inputs, declares the tenant's
+ * stack and returns its outputs. `index.ts` calls it with stack config; the offline plan, local
+ * mode and the tests call it with the same arguments under mocks, so all of them run one program.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { LoadedPlan } from "../plans/load";
+import type { PlatformConfig, PlatformSecrets } from "./platform-config";
+import { TenantStack } from "./tenant-stack";
+
+export interface TenantProgramArgs {
+  readonly tenantId: string;
+  readonly plan: LoadedPlan;
+  readonly platform: PlatformConfig;
+  readonly secrets: PlatformSecrets;
+}
+
+/** The stack outputs of a tenant; every credential is secret. */
+export interface TenantProgramOutputs {
+  tenantId: string;
+  plan: string;
+  planSource: string;
+  isolationLevel: string;
+  postgres: TenantStack["postgres"]["endpoint"];
+  postgresPassword: pulumi.Output<string>;
+  postgresUrl: pulumi.Output<string>;
+}
+
+export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
+  const { plan } = args.plan;
+  const stack = new TenantStack(args.tenantId, {
+    tenantId: args.tenantId,
+    plan,
+    platform: args.platform,
+    secrets: args.secrets,
+  });
+  return {
+    tenantId: stack.names.id,
+    plan: plan.name,
+    planSource: args.plan.source,
+    isolationLevel: plan.isolation_level,
+    postgres: stack.postgres.endpoint,
+    postgresPassword: stack.postgres.password,
+    postgresUrl: stack.postgres.url,
+  };
+}
