@@ -25,6 +25,8 @@ export interface LocalRequest {
   readonly tenantId: string;
   readonly plan: string;
   readonly isolation?: IsolationLevel;
+  /** Further per-tenant plan overrides (same keys as a plan file). */
+  readonly overrides?: Record<string, unknown>;
   /** Defaults: $DATABASE_URL, $REDIS_URL, then the local servers. */
   readonly targets?: Partial<LocalTargets>;
   /** Where state files live; default $TENANTCTL_STATE_DIR or .tenantctl/local in the project. */
@@ -156,7 +158,7 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
   const platform = { ...((devStack.values[`${CONFIG_NAMESPACE}:platform`] as Record<string, unknown>) ?? {}), postgres: pg.platform };
   const run = await runProgram(
     {
-      tenantId: tenant, plan: req.plan, isolation: req.isolation,
+      tenantId: tenant, plan: req.plan, isolation: req.isolation, overrides: req.overrides,
       platform, secrets: { postgresAdminPassword: pg.password },
     },
     { state: passwordState(previous) },
