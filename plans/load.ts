@@ -76,7 +76,7 @@ export function readYamlFile(file: string, source = file): unknown {
       source,
       doc.errors.map((e) => ({
         path: `(yaml line ${e.linePos?.[0]?.line ?? "?"})`,
-        message: e.message.split("\n")[0]!,
+        message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),
       })),
     );
   }

@@ -149,12 +149,21 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
   const monitor = new RecordingMonitor(mocks);
   pulumi.runtime.setMockOptions(monitor, project, stack, preview);
 
+  // A program that throws must reject this run, not leave rejected promises behind: the stack's
+  // init therefore never throws, and the failure is rethrown once every registration is done.
   let failure: unknown;
   let outputs: unknown;
   try {
-    outputs = await pulumi.runtime.runInPulumiStack(async () => program());
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return await program();
+      } catch (e) {
+        failure = e;
+        return {};
+      }
+    });
   } catch (e) {
-    failure = e;
+    failure ??= e;
   }
   // Wait for every registration the program started, not only those its outputs depend on.
   await pulumi.runtime.disconnect();

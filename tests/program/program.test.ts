@@ -1,0 +1,54 @@
+/**
+ * The Pulumi program itself: index.ts loads under the loader Pulumi's Node.js runtime uses
+ * (ts-node with this tsconfig, type checking on), reads stack config, and refuses bad config
+ * with errors that name the key.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const NS = "controlcore-tenant";
+const config = (over: Record<string, unknown> = {}) => ({
+  [`${NS}:tenantId`]: "acme",
+  [`${NS}:plan`]: "pro",
+  [`${NS}:platform`]: JSON.stringify({ postgres: { host: "db.internal" } }),
+  [`${NS}:postgresAdminPassword`]: "admin-pw",
+  ...over,
+});
+const SECRET = [`${NS}:postgresAdminPassword`];
+
+function run(cfg: Record<string, unknown>) {
+  return spawnSync(process.execPath, [path.join(ROOT, "tests/program/ts-node-run.cjs"), JSON.stringify(cfg), JSON.stringify(SECRET)], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+}
+
+describe("index.ts under Pulumi's TypeScript loader", () => {
+  it("type-checks, reads stack config and declares the tenant", { timeout: 240_000 }, () => {
+    const out = execFileSync(process.execPath, [path.join(ROOT, "tests/program/ts-node-run.cjs"), JSON.stringify(config()), JSON.stringify(SECRET)], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    const result = JSON.parse(out);
+    expect(result.tenantId).toBe("acme");
+    expect(result.outputs).toEqual(["isolationLevel", "plan", "planSource", "postgres", "postgresPassword", "postgresUrl", "tenantId"]);
+    expect(result.types).toContain("controlcore:tenant:TenantStack");
+    expect(result.types).toContain("postgresql:index/role:Role");
+  });
+
+  it("refuses bad stack config naming the key, before declaring anything", { timeout: 240_000 }, () => {
+    const badId = run(config({ [`${NS}:tenantId`]: "Admin" }));
+    expect(badId.status).toBe(1);
+    expect(badId.stderr).toContain(`invalid stack config ${NS}:tenantId: 1 problem`);
+    expect(badId.stderr).toContain('tenantId: it contains "A": uppercase letters are not allowed');
+
+    const badPlatform = run(config({ [`${NS}:platform`]: JSON.stringify({ postgres: { host: "", port: 70000, sslMode: "sometimes" } }) }));
+    expect(badPlatform.status).toBe(1);
+    expect(badPlatform.stderr).toContain(`invalid stack config ${NS}:platform: 3 problems`);
+    expect(badPlatform.stderr).toContain('postgres.host: got ""; Too small: expected string to have >=1 characters');
+    expect(badPlatform.stderr).toContain("postgres.port: got 70000; Too big: expected number to be <=65535");
+    expect(badPlatform.stderr).toContain('postgres.sslMode: got "sometimes"; Invalid option: expected one of "disable"|"require"|"verify-ca"|"verify-full"');
+  });
+});
