@@ -180,7 +180,7 @@ export function tenantNames(id: string): TenantNames {
     pgSchema: `tenant_${sqlId}`,
     pgDatabase: `tenant_${sqlId}`,
     pgTablePrefix: `tenant_${sqlId}_`,
-    redisPrefix: `tenant:${id}:`,
+    redisPrefix: `tenant:{${id}}:`,
     elasticacheUserId: `tenant-${id}`,
     s3Prefix: `tenants/${id}/`,
     k8sNamespace: `tenant-${id}`,

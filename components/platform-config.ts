@@ -9,6 +9,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { describeIssues, type PlanProblem } from "../plans/load";
+import type { Plan } from "../plans/schema";
+import { KubernetesPlatformSchema } from "./kubernetes/config";
+import { RedisPlatformSchema } from "./redis/config";
 
 /** The config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "controlcore-tenant";
@@ -48,9 +51,14 @@ export const PostgresPlatformSchema = z.strictObject({
 });
 export type PostgresPlatform = z.infer<typeof PostgresPlatformSchema>;
 
-/** Platform inputs, one section per shared service. Later components add their sections. */
+/**
+ * Platform inputs, one section per shared service. A section is required when the tenant's plan
+ * enables what it serves (see {@link missingPlatformSections}).
+ */
 export const PlatformConfigSchema = z.strictObject({
   postgres: PostgresPlatformSchema,
+  redis: RedisPlatformSchema.optional().describe("Pooled Redis cells; required when the plan enables redis_namespace."),
+  kubernetes: KubernetesPlatformSchema.optional().describe("The platform's cluster; when absent no namespace is declared."),
 });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
 
@@ -58,6 +66,37 @@ export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
 export interface PlatformSecrets {
   /** Password of `postgres.adminUser`. */
   readonly postgresAdminPassword: pulumi.Input<string>;
+  /** Kubeconfig of the platform's cluster (secret); absent when the default provider is used. */
+  readonly kubeconfig?: pulumi.Input<string>;
+}
+
+/** The tenant's own settings beyond its plan (stack config keys of the same names). */
+export const TenantSettingsSchema = z.strictObject({
+  redisCell: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Name of the Redis cell the tenant is pinned to, overriding hashed placement."),
+});
+export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
+
+/** Validates the tenant's settings; throws a ConfigError listing every problem. */
+export function parseTenantSettings(raw: unknown, source = `stack config ${CONFIG_NAMESPACE}`): TenantSettings {
+  const result = TenantSettingsSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  return result.data;
+}
+
+/** Platform sections the plan needs but the config lacks, as problems (empty when complete). */
+export function missingPlatformSections(plan: Plan, platform: PlatformConfig): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const need = (section: keyof PlatformConfig, flag: keyof Plan) => {
+    if (plan[flag] === true && platform[section] === undefined) {
+      problems.push({ path: `platform.${section}`, message: `missing; plan ${plan.name} enables ${String(flag)}, which needs it` });
+    }
+  };
+  need("redis", "redis_namespace");
+  return problems;
 }
 
 /** Validates plain platform config, throwing a ConfigError that lists every problem. */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlan } from "../plans/load";
 import { TenantIdError, validateTenantId } from "./naming";
-import { CONFIG_NAMESPACE, ConfigError, parsePlatformConfig } from "./platform-config";
+import { CONFIG_NAMESPACE, ConfigError, parsePlatformConfig, parseTenantSettings } from "./platform-config";
 import type { TenantProgramArgs } from "./tenant-program";
 
 /** Reads and validates the stack's config; throws an error naming the key on bad input. */
@@ -23,6 +23,8 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
     throw e;
   }
   const plan = loadPlan(config.get("plan") ?? "pro", config.getObject<unknown>("planOverrides"));
+  const tenant = parseTenantSettings(dropUndefined({ redisCell: config.get("redisCell") }));
+  const kubeconfig = config.getSecret("kubeconfig");
 
   const platformStack = config.get("platformStack");
   if (platformStack) {
@@ -39,13 +41,19 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
       tenantId,
       plan,
       platform: parsePlatformConfig(platform.value ?? platform.secretValue, `platform stack ${platformStack} output "platform"`),
-      secrets: { postgresAdminPassword: pulumi.secret(pw) },
+      secrets: { postgresAdminPassword: pulumi.secret(pw), ...(kubeconfig ? { kubeconfig } : {}) },
+      tenant,
     };
   }
   return {
     tenantId,
     plan,
     platform: parsePlatformConfig(config.requireObject<unknown>("platform")),
-    secrets: { postgresAdminPassword: config.requireSecret("postgresAdminPassword") },
+    secrets: { postgresAdminPassword: config.requireSecret("postgresAdminPassword"), ...(kubeconfig ? { kubeconfig } : {}) },
+    tenant,
   };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { LoadedPlan } from "../plans/load";
-import type { PlatformConfig, PlatformSecrets } from "./platform-config";
+import type { PlatformConfig, PlatformSecrets, TenantSettings } from "./platform-config";
 import { TenantStack } from "./tenant-stack";
 
 export interface TenantProgramArgs {
@@ -13,6 +13,7 @@ export interface TenantProgramArgs {
   readonly plan: LoadedPlan;
   readonly platform: PlatformConfig;
   readonly secrets: PlatformSecrets;
+  readonly tenant?: TenantSettings;
 }
 
 /** The stack outputs of a tenant; every credential is secret. */
@@ -24,6 +25,9 @@ export interface TenantProgramOutputs {
   postgres: TenantStack["postgres"]["endpoint"];
   postgresPassword: pulumi.Output<string>;
   postgresUrl: pulumi.Output<string>;
+  redis?: unknown;
+  redisConnection?: pulumi.Output<unknown>;
+  kubernetesNamespace?: pulumi.Output<string>;
 }
 
 export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
@@ -33,6 +37,7 @@ export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
     plan,
     platform: args.platform,
     secrets: args.secrets,
+    ...(args.tenant ? { tenant: args.tenant } : {}),
   });
   return {
     tenantId: stack.names.id,
@@ -42,5 +47,7 @@ export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
     postgres: stack.postgres.endpoint,
     postgresPassword: stack.postgres.password,
     postgresUrl: stack.postgres.url,
+    ...(stack.redis ? { redis: stack.redis.config, redisConnection: stack.redis.connection } : {}),
+    ...(stack.kubernetes ? { kubernetesNamespace: stack.kubernetes.namespaceName } : {}),
   };
 }

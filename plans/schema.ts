@@ -3,6 +3,7 @@
  * Schema editors use (`plans/plan.schema.json`) and every validation error come from it.
  */
 import { z } from "zod";
+import { KubernetesSettingsSchema } from "../components/kubernetes/config";
 
 /** The four isolation levels of the spec, strongest first. */
 export const ISOLATION_LEVELS = ["database", "schema", "table", "row"] as const;
@@ -92,6 +93,7 @@ const PlanObject = z.strictObject({
   database: DatabaseSettingsSchema,
   network: NetworkSettingsSchema,
   monitoring: MonitoringSettingsSchema,
+  kubernetes: KubernetesSettingsSchema,
 });
 
 /** A plan: every setting of the spec plus what the components need. */

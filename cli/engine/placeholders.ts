@@ -5,6 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+// Each area's rules use this module's constants only when called, so the import cycle is safe.
+import { PLACEHOLDER_RULES_NETWORK } from "./placeholders-network";
+import { PLACEHOLDER_RULES_REDIS } from "./placeholders-redis";
 
 export const PLACEHOLDER_ACCOUNT = "000000000000";
 export const PLACEHOLDER_REGION = "us-east-1";
@@ -90,9 +93,16 @@ export const PLACEHOLDER_RULES: Record<string, Rule> = {
   "aws:cloudwatch/logGroup:LogGroup": (name, i) => ({ id: String(i.name ?? name), extra: { arn: arn("logs", `log-group:${String(i.name ?? name)}`) } }),
 };
 
+let allRules: Record<string, Rule> | undefined;
+/** Every area's rules; an area's rule replaces a generic one of the same type. */
+function rules(): Record<string, Rule> {
+  allRules ??= { ...PLACEHOLDER_RULES, ...PLACEHOLDER_RULES_REDIS, ...PLACEHOLDER_RULES_NETWORK };
+  return allRules;
+}
+
 /** The state a provider would return for a new resource: its inputs, its ID and computed outputs. */
 export function placeholderState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-  const rule = PLACEHOLDER_RULES[args.type];
+  const rule = rules()[args.type];
   if (rule) {
     const { id, extra } = rule(args.name, args.inputs);
     return { id, state: { ...args.inputs, ...extra } };

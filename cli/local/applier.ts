@@ -42,9 +42,11 @@ export interface LocalApplier {
   up(resource: AppliedResource, ctx: LocalContext): Promise<Record<string, unknown> | void>;
   /** Removes what `up` made, and only that. */
   down(resource: AppliedResource, ctx: LocalContext): Promise<void>;
+  /** The key of the section {@link describe} adds to `local up --json` (e.g. `redis`). */
+  readonly section?: string;
   /**
-   * The section this applier adds to `local up --json` (e.g. `postgres`, `redis`) with the
-   * tenant's own connection details, computed from all applied resources.
+   * The content of this applier's section of `local up --json`: the tenant's own connection
+   * details, computed from all applied resources.
    */
   describe?(applied: readonly AppliedResource[], ctx: LocalContext): Record<string, unknown> | undefined;
 }

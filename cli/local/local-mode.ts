@@ -17,6 +17,7 @@ import { readStackFile } from "../engine/stack-file";
 import { PROJECT_DIR, runProgram } from "../offline-plan";
 import type { AppliedResource, LocalApplier, LocalContext, LocalTargets } from "./applier";
 import { PostgresApplier } from "./postgres-applier";
+import { redisApplier } from "./redis-applier";
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/controlcore";
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -130,7 +131,7 @@ function passwordState(previous: ReadonlyMap<string, AppliedResource>) {
 }
 
 function appliers(current: () => ReadonlyMap<string, AppliedResource>): LocalApplier[] {
-  return [new PostgresApplier(current)];
+  return [new PostgresApplier(current), redisApplier];
 }
 
 function applierFor(list: LocalApplier[], type: string): LocalApplier | undefined {
@@ -214,7 +215,7 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
   };
   for (const a of list) {
     const described = a.describe?.(resources, ctx);
-    if (described) Object.assign(result, described);
+    if (described && a.section) result[a.section] = described;
   }
   return result;
 }

@@ -61,7 +61,7 @@ describe("derived names fit every target at the longest ID", () => {
   it("maps hyphens to underscores for SQL, so distinct IDs never collide", () => {
     expect(tenantNames("acme-corp")).toMatchObject({
       pgRole: "tenant_acme_corp", pgSchema: "tenant_acme_corp", pgTablePrefix: "tenant_acme_corp_",
-      redisPrefix: "tenant:acme-corp:", s3Prefix: "tenants/acme-corp/", k8sNamespace: "tenant-acme-corp",
+      redisPrefix: "tenant:{acme-corp}:", s3Prefix: "tenants/acme-corp/", k8sNamespace: "tenant-acme-corp",
       elasticacheUserId: "tenant-acme-corp", iamRoleName: "cc-tenant-acme-corp", kmsAlias: "alias/controlcore/tenant/acme-corp",
     });
   });

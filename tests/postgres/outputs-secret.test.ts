@@ -4,9 +4,9 @@ import { runUnderMocks } from "../../cli/engine/mock-engine";
 
 it("password and url are secret, the endpoint is not", async () => {
   const run = await runUnderMocks(async () => {
-    const { PostgresSchemaWithRls } = await import("../../components/postgres/postgres-schema-with-rls");
-    const { tenantNames } = await import("../../components/naming");
-    const { loadPlan } = await import("../../plans/load");
+    const { PostgresSchemaWithRls } = await import("../../components/postgres/postgres-schema-with-rls.js");
+    const { tenantNames } = await import("../../components/naming.js");
+    const { loadPlan } = await import("../../plans/load.js");
     const plan = loadPlan("pro").plan;
     const pg = new PostgresSchemaWithRls("acme-postgres", {
       names: tenantNames("acme"), isolationLevel: "schema", limits: plan.limits, database: plan.database,

@@ -50,7 +50,7 @@ describe("the serialized provider against a real PostgreSQL", () => {
     // Let the program declare a SqlMigrations resource and take `__provider` from its inputs,
     // exactly the text the engine receives.
     const run = await runUnderMocks(async () => {
-      const { SqlMigrations } = await import("../../components/postgres/sql-migrations");
+      const { SqlMigrations } = await import("../../components/postgres/sql-migrations.js");
       new SqlMigrations("probe", { connection: conn(), migrations: [m1] });
       return {};
     });
