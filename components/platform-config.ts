@@ -11,6 +11,7 @@ import { z } from "zod";
 import { describeIssues, type PlanProblem } from "../plans/load";
 import type { Plan } from "../plans/schema";
 import { KubernetesPlatformSchema } from "./kubernetes/config";
+import { NetworkPlatformSchema, TenantNetworkSchema } from "./network/config";
 import { RedisPlatformSchema } from "./redis/config";
 
 /** The config namespace: the project name in Pulumi.yaml. */
@@ -59,6 +60,7 @@ export const PlatformConfigSchema = z.strictObject({
   postgres: PostgresPlatformSchema,
   redis: RedisPlatformSchema.optional().describe("Pooled Redis cells; required when the plan enables redis_namespace."),
   kubernetes: KubernetesPlatformSchema.optional().describe("The platform's cluster; when absent no namespace is declared."),
+  network: NetworkPlatformSchema.optional().describe("DNS zone, entry point, CDN and edge rate limits; required when the plan enables network_isolation."),
 });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
 
@@ -77,6 +79,7 @@ export const TenantSettingsSchema = z.strictObject({
     .min(1)
     .optional()
     .describe("Name of the Redis cell the tenant is pinned to, overriding hashed placement."),
+  network: TenantNetworkSchema.optional().describe("The tenant's custom domain, if any."),
 });
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
@@ -96,6 +99,7 @@ export function missingPlatformSections(plan: Plan, platform: PlatformConfig): P
     }
   };
   need("redis", "redis_namespace");
+  need("network", "network_isolation");
   return problems;
 }
 

@@ -23,7 +23,13 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
     throw e;
   }
   const plan = loadPlan(config.get("plan") ?? "pro", config.getObject<unknown>("planOverrides"));
-  const tenant = parseTenantSettings(dropUndefined({ redisCell: config.get("redisCell") }));
+  const customDomain = config.get("customDomain");
+  const tenant = parseTenantSettings(
+    dropUndefined({
+      redisCell: config.get("redisCell"),
+      network: customDomain ? { customDomain: dropUndefined({ name: customDomain, stage: config.get("customDomainStage") }) } : undefined,
+    }),
+  );
   const kubeconfig = config.getSecret("kubeconfig");
 
   const platformStack = config.get("platformStack");

@@ -28,6 +28,7 @@ export interface TenantProgramOutputs {
   redis?: unknown;
   redisConnection?: pulumi.Output<unknown>;
   kubernetesNamespace?: pulumi.Output<string>;
+  network?: Record<string, unknown>;
 }
 
 export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
@@ -49,5 +50,6 @@ export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
     postgresUrl: stack.postgres.url,
     ...(stack.redis ? { redis: stack.redis.config, redisConnection: stack.redis.connection } : {}),
     ...(stack.kubernetes ? { kubernetesNamespace: stack.kubernetes.namespaceName } : {}),
+    ...(stack.network ? { network: stack.network.outputs() } : {}),
   };
 }

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../plans/schema";
 import { type TenantNames, tenantNames } from "./naming";
 import { TenantNamespace } from "./kubernetes/tenant-namespace";
+import { TenantNetwork } from "./network/tenant-network";
 import { ConfigError, missingPlatformSections, type PlatformConfig, type PlatformSecrets, type TenantSettings } from "./platform-config";
 import { PostgresSchemaWithRls } from "./postgres/postgres-schema-with-rls";
 import { RedisNamespace } from "./redis/redis-namespace";
@@ -35,6 +36,8 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly postgres: PostgresSchemaWithRls;
   /** Cache isolation: the tenant's Redis user confined to its namespace (plan redis_namespace). */
   readonly redis?: RedisNamespace;
+  /** Network isolation: subdomain, certificate, CDN and edge rate limits (plan network_isolation). */
+  readonly network?: TenantNetwork;
   /** The tenant's Kubernetes namespace (when the platform has a cluster). */
   readonly kubernetes?: TenantNamespace;
 
@@ -76,6 +79,23 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     }
 
+    if (plan.network_isolation && platform.network) {
+      this.network = new TenantNetwork(
+        `${name}-network`,
+        {
+          names: this.names,
+          network: platform.network,
+          ...(tenant.network ? { tenant: tenant.network } : {}),
+          planName: plan.name,
+          cdnEnabled: plan.network.cdn_enabled,
+          rateLimiting: plan.rate_limiting,
+          limits: plan.limits,
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
     if (platform.kubernetes) {
       const placement = this.redis?.placement;
       this.kubernetes = new TenantNamespace(
@@ -98,6 +118,7 @@ export class TenantStack extends pulumi.ComponentResource {
       postgres: this.postgres.endpoint,
       redis: this.redis?.config,
       kubernetesNamespace: this.kubernetes?.namespaceName,
+      network: this.network?.outputs(),
     });
   }
 }

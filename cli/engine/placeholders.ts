@@ -73,22 +73,6 @@ export const PLACEHOLDER_RULES: Record<string, Rule> = {
     const a = arn("sns", String(i.name ?? name));
     return { id: a, extra: { arn: a } };
   },
-  "aws:acm/certificate:Certificate": (name, i) => {
-    const a = arn("acm", `certificate/${stableUuid("acm", name)}`);
-    const names: string[] = [String(i.domainName ?? ""), ...((i.subjectAlternativeNames as string[]) ?? [])];
-    return {
-      id: a,
-      extra: {
-        arn: a,
-        domainValidationOptions: [...new Set(names)].filter(Boolean).map((d) => ({
-          domainName: d,
-          resourceRecordName: `_${stableHex(32, d)}.${d.replace(/^\*\./, "")}.`,
-          resourceRecordType: "CNAME",
-          resourceRecordValue: `_${stableHex(32, "v", d)}.placeholder.acm-validations.aws.`,
-        })),
-      },
-    };
-  },
   "aws:elasticache/user:User": (name, i) => ({ id: String(i.userId ?? name), extra: { arn: arn("elasticache", `user:${String(i.userId ?? name)}`) } }),
   "aws:cloudwatch/logGroup:LogGroup": (name, i) => ({ id: String(i.name ?? name), extra: { arn: arn("logs", `log-group:${String(i.name ?? name)}`) } }),
 };

@@ -1,0 +1,98 @@
+/**
+ * TenantCdn: the tenant's CloudFront presence. By default a distribution tenant on the
+ * platform's multi-tenant distribution (10,000 per account); in `distribution` mode a standard
+ * distribution of its own (500 per account, see docs/network.md).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { TenantNames } from "../naming";
+import { CLOUDFRONT_HOSTED_ZONE_ID, distributionSettings, distributionTenantSettings } from "./cdn-settings";
+import type { NetworkPlatform } from "./config";
+
+/** How the tenant's subdomain reaches the CDN. */
+export interface CdnEndpoint {
+  /** `ALIAS` to a distribution, or `CNAME` to a connection group's routing endpoint. */
+  readonly recordType: "ALIAS" | "CNAME";
+  readonly domainName: pulumi.Output<string>;
+  /** Zone of the ALIAS target (CloudFront's); undefined for a CNAME. */
+  readonly hostedZoneId: string | undefined;
+}
+
+export interface TenantCdnArgs {
+  readonly names: TenantNames;
+  /** The platform's network section (CDN mode and IDs, entry point, log bucket). */
+  readonly network: NetworkPlatform;
+  /** Names the tenant is served under (its subdomain, and a custom domain in the `serve` stage). */
+  readonly domains: readonly string[];
+  /**
+   * The us-east-1 certificate covering `domains`. Required in `distribution` mode; in
+   * `distribution-tenant` mode absent means the multi-tenant distribution's certificate covers them.
+   */
+  readonly certificateArn: pulumi.Input<string> | undefined;
+  /**
+   * The tier's CLOUDFRONT-scope web ACL (rate limits of the tenant's plan). Security note:
+   * without it the tenant inherits only what the shared distribution enforces.
+   * @default none
+   */
+  readonly webAclArn?: string;
+  /** Tags of the tenant (`tenantTags`). */
+  readonly tags: Record<string, string>;
+}
+
+export class TenantCdn extends pulumi.ComponentResource {
+  /** Where the tenant's DNS record points. */
+  readonly endpoint: CdnEndpoint;
+  /** The distribution tenant or distribution. */
+  readonly resource: aws.cloudfront.DistributionTenant | aws.cloudfront.Distribution;
+
+  constructor(name: string, args: TenantCdnArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("controlcore:network:TenantCdn", name, {}, opts);
+    const { network, names } = args;
+    if (args.domains.length === 0) throw new Error(`${name}: domains is empty; expected at least the tenant's subdomain`);
+
+    if (network.cdn.mode === "distribution-tenant") {
+      const missing = (["multiTenantDistributionId", "routingEndpoint"] as const).filter((k) => network.cdn[k] === undefined);
+      if (missing.length > 0) {
+        throw new Error(
+          `${name}: platform config network.cdn.${missing.join(" and network.cdn.")} ${missing.length > 1 ? "are" : "is"} required when network.cdn.mode is distribution-tenant and the plan enables the CDN (the platform's multi-tenant distribution ID and its connection group's routing endpoint)`,
+        );
+      }
+      const tenant = new aws.cloudfront.DistributionTenant(
+        `${name}-tenant`,
+        distributionTenantSettings({
+          names,
+          distributionId: network.cdn.multiTenantDistributionId!,
+          connectionGroupId: network.cdn.connectionGroupId,
+          domains: args.domains,
+          certificateArn: args.certificateArn,
+          webAclArn: args.webAclArn,
+          tags: args.tags,
+        }),
+        { parent: this },
+      );
+      this.resource = tenant;
+      this.endpoint = { recordType: "CNAME", domainName: pulumi.output(network.cdn.routingEndpoint!), hostedZoneId: undefined };
+    } else {
+      if (args.certificateArn === undefined) {
+        throw new Error(`${name}: a certificate is required in network.cdn.mode distribution (a standard distribution serves its aliases with exactly one certificate)`);
+      }
+      const distribution = new aws.cloudfront.Distribution(
+        `${name}-distribution`,
+        distributionSettings({
+          names,
+          aliases: args.domains,
+          originDomainName: network.entryPoint.domainName,
+          certificateArn: args.certificateArn,
+          logBucket: network.logBucket,
+          webAclArn: args.webAclArn,
+          priceClass: network.cdn.priceClass,
+          tags: args.tags,
+        }),
+        { parent: this },
+      );
+      this.resource = distribution;
+      this.endpoint = { recordType: "ALIAS", domainName: distribution.domainName, hostedZoneId: CLOUDFRONT_HOSTED_ZONE_ID };
+    }
+    this.registerOutputs({ endpoint: this.endpoint.domainName, id: this.resource.id });
+  }
+}
