@@ -45,10 +45,16 @@ describe("tenantctl plan", () => {
 
   it("accepts a user's plan file relative to where the user ran it", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-"));
-    fs.writeFileSync(path.join(dir, "team.yaml"), fs.readFileSync(path.join(ROOT, "plans/pro.yaml"), "utf8").replace("name: pro", "name: team"));
+    // A user's variant of the pro tier (the platform has edge rate limits per tier name).
+    fs.writeFileSync(path.join(dir, "team.yaml"), fs.readFileSync(path.join(ROOT, "plans/pro.yaml"), "utf8").replace("max_policies: 100", "max_policies: 40"));
     const r = tenantctl(["plan", "acme", "--plan", "team.yaml", "--json"], { INIT_CWD: dir });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).plan.name).toBe("team");
+    expect(JSON.parse(r.stdout).plan.limits.max_policies).toBe(40);
+    // A plan tier the platform has no edge limits for is refused, naming what is missing.
+    fs.writeFileSync(path.join(dir, "team2.yaml"), fs.readFileSync(path.join(ROOT, "plans/pro.yaml"), "utf8").replace("name: pro", "name: team"));
+    const bad = tenantctl(["plan", "acme", "--plan", "team2.yaml"], { INIT_CWD: dir });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('network.rateLimiting.usagePlanIds has no entry for plan "team"');
   }, 60_000);
 
   it.each([
