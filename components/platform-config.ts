@@ -11,6 +11,9 @@ import { z } from "zod";
 import { describeIssues, type PlanProblem } from "../plans/load";
 import type { Plan } from "../plans/schema";
 import { KubernetesPlatformSchema } from "./kubernetes/config";
+import { MonitoringPlatformSchema } from "./monitoring/config";
+import { S3PlatformSchema } from "./s3/config";
+import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
 import { NetworkPlatformSchema, TenantNetworkSchema } from "./network/config";
 import { RedisPlatformSchema } from "./redis/config";
 
@@ -61,6 +64,9 @@ export const PlatformConfigSchema = z.strictObject({
   redis: RedisPlatformSchema.optional().describe("Pooled Redis cells; required when the plan enables redis_namespace."),
   kubernetes: KubernetesPlatformSchema.optional().describe("The platform's cluster; when absent no namespace is declared."),
   network: NetworkPlatformSchema.optional().describe("DNS zone, entry point, CDN and edge rate limits; required when the plan enables network_isolation."),
+  s3: S3PlatformSchema.optional().describe("Shared bucket, account, key administrators; required when the plan enables s3_prefix, security_isolation or monitoring_isolation (they use the tenant key)."),
+  security: SecurityPlatformSchema.optional().describe("Token issuer, audience and lifetimes, secret recovery window; every key has a default."),
+  monitoring: MonitoringPlatformSchema.optional().describe("Metric namespace and dashboard layout; every key has a default."),
 });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;
 
@@ -80,6 +86,7 @@ export const TenantSettingsSchema = z.strictObject({
     .optional()
     .describe("Name of the Redis cell the tenant is pinned to, overriding hashed placement."),
   network: TenantNetworkSchema.optional().describe("The tenant's custom domain, if any."),
+  security: TenantSecuritySchema.optional().describe("The tenant's CORS origins, JWT key slots and API key names."),
 });
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
@@ -100,6 +107,14 @@ export function missingPlatformSections(plan: Plan, platform: PlatformConfig): P
   };
   need("redis", "redis_namespace");
   need("network", "network_isolation");
+  need("s3", "s3_prefix");
+  // The tenant's KMS key and principal (S3TenantPrefix) protect its secrets, logs and alarm topic.
+  for (const flag of ["security_isolation", "monitoring_isolation"] as const) {
+    if (plan[flag] && !plan.s3_prefix) {
+      problems.push({ path: "s3_prefix", message: `must be true when ${flag} is true: the tenant's KMS key and principal come with its S3 prefix` });
+    }
+    if (plan[flag] && plan.s3_prefix) need("s3", flag);
+  }
   return problems;
 }
 

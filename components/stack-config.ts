@@ -28,6 +28,12 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
     dropUndefined({
       redisCell: config.get("redisCell"),
       network: customDomain ? { customDomain: dropUndefined({ name: customDomain, stage: config.get("customDomainStage") }) } : undefined,
+      security: dropUndefined({
+        corsAllowedOrigins: config.getObject<unknown>("corsAllowedOrigins"),
+        jwtKeySlots: config.getObject<unknown>("jwtKeySlots"),
+        activeJwtKey: config.get("activeJwtKey"),
+        apiKeyNames: config.getObject<unknown>("apiKeyNames"),
+      }),
     }),
   );
   const kubeconfig = config.getSecret("kubeconfig");

@@ -29,6 +29,9 @@ export interface TenantProgramOutputs {
   redisConnection?: pulumi.Output<unknown>;
   kubernetesNamespace?: pulumi.Output<string>;
   network?: Record<string, unknown>;
+  s3?: pulumi.Output<unknown>;
+  security?: Record<string, unknown>;
+  monitoring?: Record<string, unknown>;
 }
 
 export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
@@ -51,5 +54,29 @@ export function tenantProgram(args: TenantProgramArgs): TenantProgramOutputs {
     ...(stack.redis ? { redis: stack.redis.config, redisConnection: stack.redis.connection } : {}),
     ...(stack.kubernetes ? { kubernetesNamespace: stack.kubernetes.namespaceName } : {}),
     ...(stack.network ? { network: stack.network.outputs() } : {}),
+    ...(stack.s3 ? { s3: stack.s3.storageConfig } : {}),
+    ...(stack.security
+      ? {
+          security: {
+            jwks: stack.security.jwks,
+            activeJwtKey: stack.security.activeJwtKey,
+            activeKid: stack.security.activeKid,
+            apiKeys: Object.fromEntries(
+              Object.entries(stack.security.apiKeys).map(([n, k]) => [n, { secretArn: k.secretArn, fingerprint: k.fingerprint }]),
+            ),
+            corsAllowedOrigins: stack.security.corsAllowedOrigins,
+          },
+        }
+      : {}),
+    ...(stack.monitoring
+      ? {
+          monitoring: {
+            logGroupNames: stack.monitoring.logGroupNames,
+            topicArn: stack.monitoring.topicArn,
+            pagingAlarmArn: stack.monitoring.pagingAlarmArn,
+            dashboardNames: stack.monitoring.dashboardNames,
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../plans/schema";
 import { type TenantNames, tenantNames } from "./naming";
 import { TenantNamespace } from "./kubernetes/tenant-namespace";
+import { monitoringKeyPolicyStatements } from "./monitoring/policies";
+import { TenantMonitoring } from "./monitoring/tenant-monitoring";
 import { TenantNetwork } from "./network/tenant-network";
+import { S3TenantPrefix } from "./s3/s3-tenant-prefix";
+import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
+import { SecurityCredentials } from "./security/security-credentials";
 import { ConfigError, missingPlatformSections, type PlatformConfig, type PlatformSecrets, type TenantSettings } from "./platform-config";
 import { PostgresSchemaWithRls } from "./postgres/postgres-schema-with-rls";
 import { RedisNamespace } from "./redis/redis-namespace";
@@ -36,6 +41,12 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly postgres: PostgresSchemaWithRls;
   /** Cache isolation: the tenant's Redis user confined to its namespace (plan redis_namespace). */
   readonly redis?: RedisNamespace;
+  /** Object storage isolation: the tenant prefix, its KMS key and its AWS principal (plan s3_prefix). */
+  readonly s3?: S3TenantPrefix;
+  /** Security isolation: JWT signing keys, API keys, CORS origins (plan security_isolation). */
+  readonly security?: SecurityCredentials;
+  /** Monitoring isolation: log groups, metric filters, dashboards, alarms (plan monitoring_isolation). */
+  readonly monitoring?: TenantMonitoring;
   /** Network isolation: subdomain, certificate, CDN and edge rate limits (plan network_isolation). */
   readonly network?: TenantNetwork;
   /** The tenant's Kubernetes namespace (when the platform has a cluster). */
@@ -79,6 +90,64 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     }
 
+    if (plan.s3_prefix && platform.s3) {
+      const scope = { names: this.names, region: platform.s3.region, accountId: platform.s3.accountId };
+      this.s3 = new S3TenantPrefix(
+        `${name}-s3`,
+        {
+          names: this.names,
+          tags,
+          backupRetentionDays: plan.limits.backup_retention_days,
+          dedicated: plan.dedicated_resources,
+          platform: platform.s3,
+          // CloudWatch Logs and alarms use the tenant key for the tenant's log groups and topic.
+          ...(plan.monitoring_isolation ? { keyPolicyServiceStatements: monitoringKeyPolicyStatements(scope) } : {}),
+        },
+        { parent: this },
+      );
+    }
+
+    if (plan.security_isolation && this.s3 && platform.s3) {
+      const sec = TenantSecuritySchema.parse(tenant.security ?? {});
+      const secPlatform = platform.security ?? SecurityPlatformSchema.parse({});
+      this.security = new SecurityCredentials(
+        `${name}-security`,
+        {
+          names: this.names,
+          kmsKeyArn: this.s3.kmsKeyArn,
+          tenantPrincipalArn: this.s3.principalRoleArn,
+          deployerRoleArn: platform.s3.deployerRoleArn,
+          adminRoleArn: platform.s3.keyAdminRoleArn,
+          tags,
+          corsAllowedOrigins: sec.corsAllowedOrigins,
+          maxCorsOrigins: secPlatform.maxCorsOrigins,
+          jwtKeySlots: sec.jwtKeySlots,
+          ...(sec.activeJwtKey ? { activeJwtKey: sec.activeJwtKey } : {}),
+          apiKeyNames: sec.apiKeyNames,
+          recoveryWindowInDays: secPlatform.secretRecoveryWindowDays,
+        },
+        { parent: this },
+      );
+    }
+
+    if (plan.monitoring_isolation && this.s3 && platform.s3) {
+      this.monitoring = new TenantMonitoring(
+        `${name}-monitoring`,
+        {
+          names: this.names,
+          planName: plan.name,
+          limits: plan.limits,
+          rateLimiting: plan.rate_limiting,
+          monitoring: plan.monitoring,
+          ...(platform.monitoring ? { platform: platform.monitoring } : {}),
+          region: platform.s3.region,
+          kmsKeyArn: this.s3.kmsKeyArn,
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
     if (plan.network_isolation && platform.network) {
       this.network = new TenantNetwork(
         `${name}-network`,
@@ -107,6 +176,7 @@ export class TenantStack extends pulumi.ComponentResource {
           maxBouncers: plan.limits.max_bouncers,
           platform: platform.kubernetes,
           ...(secrets.kubeconfig !== undefined ? { kubeconfig: secrets.kubeconfig } : {}),
+          ...(this.s3 ? { principalRoleArn: this.s3.principalRoleArn } : {}),
           redis: plan.redis_namespace,
           ...(placement?.kind === "pooled" ? { redisCell: placement.cell } : {}),
         },
@@ -119,6 +189,8 @@ export class TenantStack extends pulumi.ComponentResource {
       redis: this.redis?.config,
       kubernetesNamespace: this.kubernetes?.namespaceName,
       network: this.network?.outputs(),
+      s3: this.s3?.storageConfig,
+      jwks: this.security?.jwks,
     });
   }
 }

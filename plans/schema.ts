@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { KubernetesSettingsSchema } from "../components/kubernetes/config";
+import { MonitoringPlanSettingsSchema } from "../components/monitoring/config";
 
 /** The four isolation levels of the spec, strongest first. */
 export const ISOLATION_LEVELS = ["database", "schema", "table", "row"] as const;
@@ -64,12 +65,8 @@ export const NetworkSettingsSchema = z
   })
   .describe("Network settings.");
 
-/** Monitoring settings. */
-export const MonitoringSettingsSchema = z
-  .strictObject({
-    log_retention_days: positiveInt.describe("Days the tenant's logs are kept."),
-  })
-  .describe("Monitoring settings.");
+/** Monitoring settings: log retention (a CloudWatch Logs value) and alert levels. */
+export const MonitoringSettingsSchema = MonitoringPlanSettingsSchema.describe("Monitoring settings: log retention and alert levels.");
 
 const PlanObject = z.strictObject({
   name: z

@@ -6,8 +6,11 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 // Each area's rules use this module's constants only when called, so the import cycle is safe.
+import { PLACEHOLDER_RULES_MONITORING } from "./placeholders-monitoring";
 import { PLACEHOLDER_RULES_NETWORK } from "./placeholders-network";
 import { PLACEHOLDER_RULES_REDIS } from "./placeholders-redis";
+import { PLACEHOLDER_RULES_S3 } from "./placeholders-s3";
+import { PLACEHOLDER_RULES_SECURITY } from "./placeholders-security";
 
 export const PLACEHOLDER_ACCOUNT = "000000000000";
 export const PLACEHOLDER_REGION = "us-east-1";
@@ -80,7 +83,14 @@ export const PLACEHOLDER_RULES: Record<string, Rule> = {
 let allRules: Record<string, Rule> | undefined;
 /** Every area's rules; an area's rule replaces a generic one of the same type. */
 function rules(): Record<string, Rule> {
-  allRules ??= { ...PLACEHOLDER_RULES, ...PLACEHOLDER_RULES_REDIS, ...PLACEHOLDER_RULES_NETWORK };
+  allRules ??= {
+    ...PLACEHOLDER_RULES,
+    ...PLACEHOLDER_RULES_REDIS,
+    ...PLACEHOLDER_RULES_S3,
+    ...PLACEHOLDER_RULES_SECURITY,
+    ...PLACEHOLDER_RULES_NETWORK,
+    ...PLACEHOLDER_RULES_MONITORING,
+  };
   return allRules;
 }
 

@@ -87,7 +87,7 @@ describe("plan refusals", () => {
     expect(problems(() => loadPlan("gold"))).toEqual(['(plan): unknown plan "gold"; expected one of pro, custom or a path to a .yaml file']);
     expect(problems(() => loadPlan("/nonexistent/plan.yaml"))).toEqual(["(file): file not found: /nonexistent/plan.yaml"]);
     expect(problems(() => loadPlan(planFile("name: [unclosed\n")))[0]).toMatch(/^\(yaml line \d+\): /);
-    expect(problems(() => loadPlan(planFile(`${pro}\nname: again\n`)))).toEqual(["(yaml line 39): Map keys must be unique"]);
+    expect(problems(() => loadPlan(planFile(`${pro}\nname: again\n`)))).toEqual([`(yaml line ${pro.split("\n").length + 1}): Map keys must be unique`]);
     expect(problems(() => loadPlan(planFile("")))).toEqual(["(root): got null; Invalid input: expected object, received null"]);
   });
 

@@ -6,13 +6,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readStackFile } from "../../cli/engine/stack-file";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NS = "controlcore-tenant";
+// The example stack's platform section: every service a Pro tenant uses.
+const platform = readStackFile(path.join(ROOT, "Pulumi.dev.yaml")).values[`${NS}:platform`] as Record<string, unknown>;
 const config = (over: Record<string, unknown> = {}) => ({
   [`${NS}:tenantId`]: "acme",
   [`${NS}:plan`]: "pro",
-  [`${NS}:platform`]: JSON.stringify({ postgres: { host: "db.internal" } }),
+  [`${NS}:platform`]: JSON.stringify(platform),
   [`${NS}:postgresAdminPassword`]: "admin-pw",
   ...over,
 });
@@ -33,9 +36,18 @@ describe("index.ts under Pulumi's TypeScript loader", () => {
     });
     const result = JSON.parse(out);
     expect(result.tenantId).toBe("acme");
-    expect(result.outputs).toEqual(["isolationLevel", "plan", "planSource", "postgres", "postgresPassword", "postgresUrl", "tenantId"]);
+    expect(result.outputs).toEqual([
+      "isolationLevel", "kubernetesNamespace", "monitoring", "network", "plan", "planSource", "postgres", "postgresPassword",
+      "postgresUrl", "redis", "redisConnection", "s3", "security", "tenantId",
+    ]);
     expect(result.types).toContain("controlcore:tenant:TenantStack");
-    expect(result.types).toContain("postgresql:index/role:Role");
+    for (const t of [
+      "controlcore:postgres:PostgresSchemaWithRls", "controlcore:redis:RedisNamespace", "controlcore:s3:S3TenantPrefix",
+      "controlcore:security:SecurityCredentials", "controlcore:network:TenantNetwork", "controlcore:kubernetes:TenantNamespace",
+      "controlcore:monitoring:TenantMonitoring",
+    ]) {
+      expect(result.types).toContain(t);
+    }
   });
 
   it("refuses bad stack config naming the key, before declaring anything", { timeout: 240_000 }, () => {
@@ -44,7 +56,7 @@ describe("index.ts under Pulumi's TypeScript loader", () => {
     expect(badId.stderr).toContain(`invalid stack config ${NS}:tenantId: 1 problem`);
     expect(badId.stderr).toContain('tenantId: it contains "A": uppercase letters are not allowed');
 
-    const badPlatform = run(config({ [`${NS}:platform`]: JSON.stringify({ postgres: { host: "", port: 70000, sslMode: "sometimes" } }) }));
+    const badPlatform = run(config({ [`${NS}:platform`]: JSON.stringify({ ...platform, postgres: { host: "", port: 70000, sslMode: "sometimes" } }) }));
     expect(badPlatform.status).toBe(1);
     expect(badPlatform.stderr).toContain(`invalid stack config ${NS}:platform: 3 problems`);
     expect(badPlatform.stderr).toContain('postgres.host: got ""; Too small: expected string to have >=1 characters');

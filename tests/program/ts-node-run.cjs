@@ -12,13 +12,15 @@ require("ts-node").register({
   compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: true },
 });
 const pulumi = require("@pulumi/pulumi");
+// The offline engine's placeholders give every output the shape the real provider returns.
+const { placeholderState } = require(path.join(root, "cli/engine/placeholders.ts"));
 (async () => {
   const registered = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
         registered.push(a.type);
-        return { id: `${a.name}-id`, state: { ...a.inputs, result: a.type.startsWith("random:") ? "pw" : undefined } };
+        return placeholderState(a);
       },
       call: () => {
         throw new Error("unmocked call");

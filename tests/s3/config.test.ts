@@ -1,0 +1,85 @@
+/** The platform's S3 section and the component's argument checks: defaults, and refusals that name the setting. */
+import { describe, expect, it } from "vitest";
+import { tenantNames } from "../../components/naming";
+import { S3PlatformSchema } from "../../components/s3/config";
+import { type S3TenantPrefixArgs, s3TenantPrefixProblems } from "../../components/s3/s3-tenant-prefix";
+import { PLATFORM, tagsFor } from "./helpers/fixtures";
+
+const minimal = {
+  accountId: "000000000000",
+  keyAdminRoleArn: "arn:aws:iam::000000000000:role/controlcore-platform-admin",
+  deployerRoleArn: "arn:aws:iam::000000000000:role/controlcore-deployer",
+  eksClusterName: "controlcore-prod",
+};
+
+describe("S3PlatformSchema", () => {
+  it("fills safe defaults: the spec's bucket, account delegation of administration only, 30/90-day classes", () => {
+    expect(S3PlatformSchema.parse(minimal)).toEqual({
+      ...minimal,
+      sharedBucketName: "control-core-tenant-data",
+      region: "us-east-1",
+      delegateKeyAdministrationToAccount: true,
+      backupRetentionDays: [30, 90],
+      tempExpirationDays: 1,
+      noncurrentVersionDays: 30,
+      abortIncompleteMultipartDays: 7,
+    });
+  });
+
+  it("names every bad key and what it expected", () => {
+    const result = S3PlatformSchema.safeParse({
+      ...minimal,
+      accountId: "12345",
+      keyAdminRoleArn: "arn:aws:iam::000000000000:user/alice",
+      sharedBucketName: "Control_Core",
+      extra: 1,
+    });
+    expect(result.success).toBe(false);
+    const messages = result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        "accountId: a 12-digit AWS account ID",
+        "keyAdminRoleArn: an IAM role ARN (arn:aws:iam::<account>:role/<name>) in the aws partition",
+        "sharedBucketName: an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
+      ]),
+    );
+    expect(result.error!.issues.some((i) => i.code === "unrecognized_keys")).toBe(true);
+  });
+});
+
+describe("s3TenantPrefixProblems", () => {
+  const args = (over: Partial<S3TenantPrefixArgs>): S3TenantPrefixArgs => ({
+    names: tenantNames("acme"),
+    tags: tagsFor("acme", "pro"),
+    backupRetentionDays: 30,
+    dedicated: false,
+    platform: PLATFORM,
+    ...over,
+  });
+
+  it("accepts the Pro and Custom plans' retention", () => {
+    expect(s3TenantPrefixProblems(args({}))).toEqual([]);
+    expect(s3TenantPrefixProblems(args({ dedicated: true, backupRetentionDays: 90 }))).toEqual([]);
+  });
+
+  it("refuses a pooled retention the shared bucket has no rule for, and says how to fix it", () => {
+    expect(s3TenantPrefixProblems(args({ backupRetentionDays: 45 }))).toEqual([
+      "limits.backup_retention_days 45 has no retention class in the shared bucket: the platform's lifecycle rules expire backups after 30 or 90 days (platform.s3.backupRetentionDays); add 45 there (tag backup-45d) or use dedicated_resources",
+    ]);
+  });
+
+  it("lets a dedicated bucket keep any retention (it owns its lifecycle)", () => {
+    expect(s3TenantPrefixProblems(args({ dedicated: true, backupRetentionDays: 45 }))).toEqual([]);
+  });
+
+  it("collects every problem before failing", () => {
+    const problems = s3TenantPrefixProblems(
+      args({ backupRetentionDays: 0, platform: { ...PLATFORM, accountId: "x", eksClusterName: "" } }),
+    );
+    expect(problems).toEqual([
+      "platform.s3.accountId: a 12-digit AWS account ID",
+      "platform.s3.eksClusterName: an EKS cluster name",
+      "limits.backup_retention_days must be a positive whole number of days, got 0",
+    ]);
+  });
+});

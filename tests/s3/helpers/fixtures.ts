@@ -1,0 +1,165 @@
+/**
+ * Shared fixtures of the S3 tests: a platform section, tenant tags, and a mock run of one or
+ * more tenants' S3TenantPrefix with the area's placeholder rules.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { type RecordedResource, runUnderMocks } from "../../../cli/engine/mock-engine";
+import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, placeholderState } from "../../../cli/engine/placeholders";
+import { PLACEHOLDER_RULES_S3 } from "../../../cli/engine/placeholders-s3";
+import type { S3Platform } from "../../../components/s3/config";
+import type { KeyServiceStatement } from "../../../components/s3/kms-policy";
+
+export const ACCOUNT = PLACEHOLDER_ACCOUNT;
+export const REGION = PLACEHOLDER_REGION;
+export const ADMIN_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/controlcore-platform-admin`;
+export const DEPLOYER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/controlcore-deployer`;
+export const SHARED_BUCKET = "control-core-tenant-data";
+export const CLUSTER = "controlcore-prod";
+
+/** The platform section as a platform stack would publish it (every default spelled out). */
+export const PLATFORM: S3Platform = {
+  sharedBucketName: SHARED_BUCKET,
+  accountId: ACCOUNT,
+  region: REGION,
+  keyAdminRoleArn: ADMIN_ROLE_ARN,
+  deployerRoleArn: DEPLOYER_ROLE_ARN,
+  delegateKeyAdministrationToAccount: true,
+  eksClusterName: CLUSTER,
+  backupRetentionDays: [30, 90],
+  tempExpirationDays: 1,
+  noncurrentVersionDays: 30,
+  abortIncompleteMultipartDays: 7,
+};
+
+export function tagsFor(id: string, plan: string): Record<string, string> {
+  return { "controlcore:tenant": id, "controlcore:plan": plan, "controlcore:managed-by": "pulumi" };
+}
+
+/** Placeholder state with this area's rules merged in (until they are merged into placeholders.ts). */
+export function s3State(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+  const rule = PLACEHOLDER_RULES_S3[args.type];
+  if (rule) {
+    const { id, extra } = rule(args.name, args.inputs);
+    return { id, state: { ...args.inputs, ...extra } };
+  }
+  return placeholderState(args);
+}
+
+/**
+ * Service statements shaped like the monitoring component's `monitoringKeyPolicyStatements`: what
+ * TenantStack passes when the plan has monitoring_isolation (kept here so this area's tests do
+ * not depend on another area's code).
+ */
+export function logsAndAlarmsStatements(id: string): KeyServiceStatement[] {
+  return [
+    {
+      Sid: "AllowCloudWatchLogsForTenantLogGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${REGION}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/controlcore/tenants/${id}/*` } },
+    },
+    {
+      Sid: "AllowTenantAlarmsToUseEncryptedTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+        ArnEquals: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:cc-tenant-${id}--critical` },
+      },
+    },
+  ];
+}
+
+export interface TenantSpec {
+  readonly id: string;
+  readonly plan: "pro" | "custom";
+  readonly dedicated: boolean;
+  readonly backupRetentionDays: number;
+  readonly keyPolicyServiceStatements?: readonly KeyServiceStatement[];
+}
+
+export const PRO = (id: string): TenantSpec => ({
+  id,
+  plan: "pro",
+  dedicated: false,
+  backupRetentionDays: 30,
+  keyPolicyServiceStatements: logsAndAlarmsStatements(id),
+});
+export const CUSTOM = (id: string): TenantSpec => ({
+  id,
+  plan: "custom",
+  dedicated: true,
+  backupRetentionDays: 90,
+  keyPolicyServiceStatements: logsAndAlarmsStatements(id),
+});
+
+/** Runs one S3TenantPrefix per tenant (logical name `t-<id>-s3`) under mocks. */
+export async function runTenants(specs: readonly TenantSpec[]) {
+  return runUnderMocks(
+    async () => {
+      const { S3TenantPrefix } = await import("../../../components/s3/s3-tenant-prefix.js");
+      const { tenantNames } = await import("../../../components/naming.js");
+      const out: Record<string, unknown> = {};
+      for (const s of specs) {
+        const c = new S3TenantPrefix(`t-${s.id}-s3`, {
+          names: tenantNames(s.id),
+          tags: tagsFor(s.id, s.plan),
+          backupRetentionDays: s.backupRetentionDays,
+          dedicated: s.dedicated,
+          platform: PLATFORM,
+          keyPolicyServiceStatements: s.keyPolicyServiceStatements,
+        });
+        out[s.id] = {
+          kmsKeyArn: c.kmsKeyArn,
+          kmsAliasName: c.kmsAliasName,
+          principalRoleArn: c.principalRoleArn,
+          bucketName: c.bucketName,
+          bucketArn: c.bucketArn,
+          policies: c.policies,
+          storageConfig: c.storageConfig,
+        };
+      }
+      return out as Record<string, TenantOutputs>;
+    },
+    { state: s3State },
+  );
+}
+
+export interface TenantOutputs {
+  kmsKeyArn: string;
+  kmsAliasName: string;
+  principalRoleArn: string;
+  bucketName: string;
+  bucketArn: string;
+  policies: { identity: string; key: string; trust: string; bucket?: string };
+  storageConfig: Record<string, unknown>;
+}
+
+/** The resources of one component subtree (the component and every descendant). */
+export function subtree(resources: readonly RecordedResource[], rootName: string): RecordedResource[] {
+  const root = resources.find((r) => r.name === rootName && !r.custom);
+  if (!root) throw new Error(`no component named ${rootName}`);
+  const inTree = new Set([root.urn]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const r of resources) {
+      if (r.parent && inTree.has(r.parent) && !inTree.has(r.urn)) {
+        inTree.add(r.urn);
+        grew = true;
+      }
+    }
+  }
+  return resources.filter((r) => inTree.has(r.urn));
+}
+
+/** The one resource of `type` in `resources`; throws when there is not exactly one. */
+export function one(resources: readonly RecordedResource[], type: string): RecordedResource {
+  const found = resources.filter((r) => r.type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]!;
+}
