@@ -100,20 +100,22 @@ export function parseTenantSettings(raw: unknown, source = `stack config ${CONFI
 /** Platform sections the plan needs but the config lacks, as problems (empty when complete). */
 export function missingPlatformSections(plan: Plan, platform: PlatformConfig): PlanProblem[] {
   const problems: PlanProblem[] = [];
-  const need = (section: keyof PlatformConfig, flag: keyof Plan) => {
-    if (plan[flag] === true && platform[section] === undefined) {
-      problems.push({ path: `platform.${section}`, message: `missing; plan ${plan.name} enables ${String(flag)}, which needs it` });
-    }
-  };
-  need("redis", "redis_namespace");
-  need("network", "network_isolation");
-  need("s3", "s3_prefix");
   // The tenant's KMS key and principal (S3TenantPrefix) protect its secrets, logs and alarm topic.
   for (const flag of ["security_isolation", "monitoring_isolation"] as const) {
     if (plan[flag] && !plan.s3_prefix) {
       problems.push({ path: "s3_prefix", message: `must be true when ${flag} is true: the tenant's KMS key and principal come with its S3 prefix` });
     }
-    if (plan[flag] && plan.s3_prefix) need("s3", flag);
+  }
+  const needs: Array<[keyof PlatformConfig, Array<keyof Plan>]> = [
+    ["redis", ["redis_namespace"]],
+    ["network", ["network_isolation"]],
+    ["s3", ["s3_prefix", "security_isolation", "monitoring_isolation"]],
+  ];
+  for (const [section, flags] of needs) {
+    const on = flags.filter((f) => plan[f] === true);
+    if (on.length > 0 && platform[section] === undefined) {
+      problems.push({ path: `platform.${section}`, message: `missing; plan ${plan.name} enables ${on.join(", ")}, which ${on.length === 1 ? "needs" : "need"} it` });
+    }
   }
   return problems;
 }

@@ -23,22 +23,25 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
     throw e;
   }
   const plan = loadPlan(config.get("plan") ?? "pro", config.getObject<unknown>("planOverrides"));
-  const customDomain = config.get("customDomain");
+  // Pulumi.yaml declares these keys with empty defaults: empty means unset.
+  const get = (key: string) => (config.get(key) ? config.get(key) : undefined);
+  const customDomain = get("customDomain");
   const tenant = parseTenantSettings(
     dropUndefined({
-      redisCell: config.get("redisCell"),
+      redisCell: get("redisCell"),
       network: customDomain ? { customDomain: dropUndefined({ name: customDomain, stage: config.get("customDomainStage") }) } : undefined,
       security: dropUndefined({
         corsAllowedOrigins: config.getObject<unknown>("corsAllowedOrigins"),
         jwtKeySlots: config.getObject<unknown>("jwtKeySlots"),
-        activeJwtKey: config.get("activeJwtKey"),
+        activeJwtKey: get("activeJwtKey"),
         apiKeyNames: config.getObject<unknown>("apiKeyNames"),
       }),
     }),
   );
-  const kubeconfig = config.getSecret("kubeconfig");
+  // Checked raw so that reading an empty secret does not warn; the value stays secret.
+  const kubeconfig = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:kubeconfig`) ? config.requireSecret("kubeconfig") : undefined;
 
-  const platformStack = config.get("platformStack");
+  const platformStack = get("platformStack");
   if (platformStack) {
     const ref = new pulumi.StackReference(`${tenantId}-platform`, { name: platformStack });
     const platform = await ref.getOutputDetails("platform");
