@@ -3,9 +3,9 @@
  *
  *   npx tsx cli/render-dashboards.ts --plan pro --tenant acme --out out/
  *
- * The bodies are not rebuilt here: the real TenantMonitoring component runs under runtime mocks
- * and the `dashboardBody` of each recorded `aws:cloudwatch/dashboard:Dashboard` is what is drawn,
- * so the picture is exactly what `pulumi up` would send to PutDashboard.
+ * The bodies are not rebuilt here: the whole program runs under runtime mocks (as the offline
+ * plan does) and the `dashboardBody` of each recorded `aws:cloudwatch/dashboard:Dashboard` is what
+ * is drawn, so the picture is exactly what `pulumi up` would send to PutDashboard.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,19 +14,16 @@ import type { DashboardBody } from "../components/monitoring/dashboard-model";
 import { layoutProblems } from "../components/monitoring/dashboard-model";
 import { assertTextRenders, svgToPng } from "../components/monitoring/png";
 import { renderDashboardSvg } from "../components/monitoring/render-svg";
-import type { TenantMonitoringArgs } from "../components/monitoring/tenant-monitoring";
-import { tenantNames } from "../components/naming";
+import { CONFIG_NAMESPACE } from "../components/platform-config";
 import { loadPlan } from "../plans/load";
-import { runUnderMocks } from "./engine/mock-engine";
-import { PLACEHOLDER_ACCOUNT, stableUuid } from "./engine/placeholders";
-import { monitoringPlaceholderState } from "./engine/placeholders-monitoring";
+import { readStackFile } from "./engine/stack-file";
+import { PROJECT_DIR, runProgram } from "./offline-plan";
 
 export interface RenderDashboardsOptions {
   readonly tenant: string;
   /** Plan name (`pro`, `custom`) or path to a plan YAML. */
   readonly plan: string;
   readonly outDir: string;
-  readonly region?: string;
   readonly layout?: "separate" | "combined";
   /** Extra font files for the PNG. */
   readonly fontFiles?: readonly string[];
@@ -41,31 +38,15 @@ export interface RenderedDashboard {
   readonly png: string;
 }
 
-/** The dashboards the component records for a tenant: name and parsed body. */
+/**
+ * The dashboards the whole program declares for a tenant (the example stack's platform, with the
+ * chosen layout): name and parsed body, exactly as `pulumi up` would send them.
+ */
 export async function recordedDashboards(o: Omit<RenderDashboardsOptions, "outDir" | "fontFiles">): Promise<Array<{ name: string; body: DashboardBody }>> {
-  const names = tenantNames(o.tenant);
-  const { plan } = loadPlan(o.plan);
-  const region = o.region ?? "us-east-1";
-  const run = await runUnderMocks(
-    async () => {
-      const m = await import("../components/monitoring/tenant-monitoring.js");
-      const args: TenantMonitoringArgs = {
-        names,
-        planName: plan.name,
-        limits: plan.limits,
-        rateLimiting: plan.rate_limiting,
-        monitoring: plan.monitoring,
-        platform: { dashboardLayout: o.layout ?? "separate" },
-        region,
-        kmsKeyArn: `arn:aws:kms:${region}:${PLACEHOLDER_ACCOUNT}:key/${stableUuid("kms", names.id)}`,
-        tags: { "controlcore:tenant": names.id, "controlcore:plan": plan.name },
-      };
-      new m.TenantMonitoring(`t-${names.id}-monitoring`, args);
-      return {};
-    },
-    { stack: names.id, state: monitoringPlaceholderState },
-  );
-  return run.resources
+  const dev = readStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml")).values[`${CONFIG_NAMESPACE}:platform`] as Record<string, any>;
+  const platform = { ...dev, monitoring: { ...(dev.monitoring ?? {}), dashboardLayout: o.layout ?? "separate" } };
+  const { resources } = await runProgram({ tenantId: o.tenant, plan: o.plan, platform });
+  return resources
     .filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")
     .map((r) => ({ name: String(r.inputs.dashboardName), body: JSON.parse(String(r.inputs.dashboardBody)) as DashboardBody }));
 }
@@ -95,7 +76,6 @@ export function buildCli(): Command {
     .requiredOption("--tenant <id>", "tenant ID")
     .option("--plan <plan>", "plan name (pro, custom) or path to a plan YAML", "pro")
     .option("--out <dir>", "output directory", "out/dashboards")
-    .option("--region <region>", "AWS region the widgets query", "us-east-1")
     .addOption(new Option("--layout <layout>", "three dashboards or one combined").choices(["separate", "combined"]).default("separate"))
     .option("--font <file...>", "extra .ttf/.otf font files (when no system font is installed)")
     .showHelpAfterError()
@@ -106,13 +86,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const cli = buildCli();
   try {
     cli.parse([...argv], { from: "user" });
-    const o = cli.opts<{ tenant: string; plan: string; out: string; region: string; layout: "separate" | "combined"; font?: string[] }>();
+    const o = cli.opts<{ tenant: string; plan: string; out: string; layout: "separate" | "combined"; font?: string[] }>();
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const rendered = await renderDashboards({
       tenant: o.tenant,
       plan: /\.ya?ml$/.test(o.plan) ? path.resolve(cwd, o.plan) : o.plan,
       outDir: path.resolve(cwd, o.out),
-      region: o.region,
       layout: o.layout,
       fontFiles: o.font?.map((f) => path.resolve(cwd, f)),
     });
