@@ -5,8 +5,7 @@
  */
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from "./placeholders";
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+import type { Inputs, Rule } from "./placeholders";
 
 const cloudwatchArn = (resource: string) => `arn:aws:cloudwatch:${PLACEHOLDER_REGION}:${PLACEHOLDER_ACCOUNT}:${resource}`;
 

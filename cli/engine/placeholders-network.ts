@@ -8,8 +8,7 @@
  */
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, stableHex, stableUuid } from "./placeholders";
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+import type { Rule } from "./placeholders";
 
 const apex = (d: string) => d.replace(/^\*\./, "");
 

@@ -4,8 +4,7 @@
  */
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from "./placeholders";
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+import type { Rule } from "./placeholders";
 
 const arn = (resource: string) => `arn:aws:elasticache:${PLACEHOLDER_REGION}:${PLACEHOLDER_ACCOUNT}:${resource}`;
 

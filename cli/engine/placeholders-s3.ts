@@ -5,8 +5,7 @@
  */
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, stableHex } from "./placeholders";
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+import type { Rule } from "./placeholders";
 
 export const PLACEHOLDER_RULES_S3: Record<string, Rule> = {
   /** Import ID `cluster,association-id`; association IDs look like `a-` + 17 characters. */

@@ -9,8 +9,7 @@
 import { createECDH, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { stableHex, stableUuid } from "./placeholders";
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+import type { Rule } from "./placeholders";
 
 /** Order of the P-256 group; a private scalar must be in [1, n-1]. */
 const P256_ORDER = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");

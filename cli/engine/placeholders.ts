@@ -31,8 +31,9 @@ export function isPlaceholder(v: unknown): boolean {
   return typeof v === "string" && (v.includes(PLACEHOLDER_ACCOUNT) || v.startsWith("placeholder-"));
 }
 
-type Inputs = Record<string, any>;
-type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
+export type Inputs = Record<string, any>;
+/** Computes the ID and provider-computed outputs of one resource type from its name and inputs. */
+export type Rule = (name: string, inputs: Inputs) => { id: string; extra?: Record<string, unknown> };
 
 const arn = (service: string, resource: string, region = PLACEHOLDER_REGION) =>
   `arn:aws:${service}:${region}:${PLACEHOLDER_ACCOUNT}:${resource}`;
