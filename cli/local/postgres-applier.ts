@@ -33,6 +33,8 @@ export interface AdminConnection {
   password: string | undefined;
   database: string;
   ssl: boolean;
+  /** Whether the admin is a true superuser (false on RDS, Aurora, and for a CREATEROLE admin). */
+  superuser: boolean;
 }
 
 export function adminConnectionOf(provider: Inputs): AdminConnection {
@@ -43,6 +45,7 @@ export function adminConnectionOf(provider: Inputs): AdminConnection {
     password: provider.password === undefined ? undefined : String(provider.password),
     database: String(provider.database),
     ssl: String(provider.sslmode ?? "disable") !== "disable",
+    superuser: String(provider.superuser) === "true",
   };
 }
 
@@ -85,17 +88,26 @@ export function grantSql(i: Inputs): string[] {
   return sql;
 }
 
-/** The SQL that makes a role exist with exactly the declared attributes. */
-export function roleSql(i: Inputs): string[] {
+/**
+ * The SQL that makes a role exist with exactly the declared attributes. Only a superuser may
+ * name SUPERUSER, REPLICATION or BYPASSRLS at all, even to turn them off; a new role has none of
+ * them, so an admin that is not a superuser (as on RDS) leaves them out, and cannot grant them.
+ */
+export function roleSql(i: Inputs, adminIsSuperuser = true): string[] {
   const name = String(i.name);
   const flag = (on: unknown, yes: string, no: string) => (on ? yes : no);
+  const superuserOnly = (on: unknown, yes: string, no: string): string[] => {
+    if (adminIsSuperuser) return [flag(on, yes, no)];
+    if (on) throw new Error(`role ${name} asks for ${yes}, which only a superuser can grant`);
+    return [];
+  };
   const attrs = [
     flag(i.login, "LOGIN", "NOLOGIN"),
-    flag(i.superuser, "SUPERUSER", "NOSUPERUSER"),
+    ...superuserOnly(i.superuser, "SUPERUSER", "NOSUPERUSER"),
     flag(i.createDatabase, "CREATEDB", "NOCREATEDB"),
     flag(i.createRole, "CREATEROLE", "NOCREATEROLE"),
-    flag(i.replication, "REPLICATION", "NOREPLICATION"),
-    flag(i.bypassRowLevelSecurity, "BYPASSRLS", "NOBYPASSRLS"),
+    ...superuserOnly(i.replication, "REPLICATION", "NOREPLICATION"),
+    ...superuserOnly(i.bypassRowLevelSecurity, "BYPASSRLS", "NOBYPASSRLS"),
     flag(i.inherit ?? true, "INHERIT", "NOINHERIT"),
     `CONNECTION LIMIT ${Number(i.connectionLimit ?? -1)}`,
     i.password === undefined ? "PASSWORD NULL" : `PASSWORD ${literal(String(i.password))}`,
@@ -139,7 +151,7 @@ export class PostgresApplier implements LocalApplier {
         return;
       case T.role:
         await withAdmin(conn, conn.database, async (c) => {
-          for (const s of roleSql(i)) await c.query(s);
+          for (const s of roleSql(i, conn.superuser)) await c.query(s);
         });
         return;
       case T.database:
@@ -191,7 +203,9 @@ export class PostgresApplier implements LocalApplier {
         await withAdmin(conn, conn.database, async (c) => {
           const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [i.name]);
           if (exists.rowCount === 0) return;
-          // What @pulumi/postgresql does before DROP ROLE.
+          // What @pulumi/postgresql does before DROP ROLE; without superuser, REASSIGN OWNED needs
+          // membership in the role, which a CREATEROLE admin can give itself.
+          if (!conn.superuser) await c.query(`GRANT ${ident(i.name)} TO CURRENT_USER`);
           await c.query(`REASSIGN OWNED BY ${ident(i.name)} TO CURRENT_USER`);
           await c.query(`DROP OWNED BY ${ident(i.name)}`);
           await c.query(`DROP ROLE ${ident(i.name)}`);
