@@ -21,7 +21,7 @@ function renderValue(v: unknown, indent: string, full: boolean): string[] {
   if (v === null || typeof v !== "object") return [String(v)];
   const entries = Array.isArray(v) ? v.map((x, i) => [`- `, x, i] as const) : Object.entries(v).map(([k, x]) => [`${k}: `, x, k] as const);
   if (entries.length === 0) return [Array.isArray(v) ? "[]" : "{}"];
-  const out: string[] = [""];
+  const out: string[] = [""]; // the first line stays after the key; entries follow, indented
   for (const [label, x] of entries) {
     const [first, ...rest] = renderValue(x, `${indent}  `, full);
     out.push(`${indent}  ${label}${first}`, ...rest);
@@ -59,7 +59,7 @@ export function renderPlan(plan: OfflinePlan, full = false): string {
       const body = Object.entries(r.inputs);
       for (const [k, v] of body) {
         const [first, ...rest] = renderValue(v, `${inner}  `, full);
-        lines.push(`${inner}${children.has(r.urn) ? "│" : " "}  ${k}: ${first}`, ...rest.map((l) => l.replace(/^/, "")));
+        lines.push(`${inner}${children.has(r.urn) ? "│" : " "}  ${k}: ${first}`.trimEnd(), ...rest.map((l) => l.trimEnd()));
       }
       walk(r.urn, inner);
     });

@@ -130,21 +130,21 @@ export function loadSerializedProvider(serialized: string): any {
   return requireFromString(serialized, filename).handler();
 }
 
-function admin(ctx: LocalContext, all: ReadonlyMap<string, AppliedResource>): AdminConnection {
-  const provider = [...all.values()].find((r) => r.type === T.provider);
+/** The admin connection of the recorded `pulumi:providers:postgresql` among `resources`. */
+function admin(resources: ReadonlyMap<string, AppliedResource>): AdminConnection {
+  const provider = [...resources.values()].find((r) => r.type === T.provider);
   if (!provider) throw new Error("local mode: the program declared no PostgreSQL provider");
-  void ctx;
   return adminConnectionOf(provider.inputs);
 }
 
-/** Keeps the recorded resources of this run so every applier finds the provider. */
+/** Applies the PostgreSQL resource types; `resources` gives this run's recorded resources (for the provider). */
 export class PostgresApplier implements LocalApplier {
   readonly types = [T.provider, T.role, T.database, T.schema, T.grant, T.grantRole, T.migrations];
 
   constructor(private readonly resources: () => ReadonlyMap<string, AppliedResource>) {}
 
   async up(r: AppliedResource, ctx: LocalContext): Promise<Record<string, unknown> | void> {
-    const conn = admin(ctx, this.resources());
+    const conn = admin(this.resources());
     const i = r.inputs as Inputs;
     switch (r.type) {
       case T.provider:
@@ -194,7 +194,7 @@ export class PostgresApplier implements LocalApplier {
   }
 
   async down(r: AppliedResource, ctx: LocalContext): Promise<void> {
-    const conn = admin(ctx, ctx.previous);
+    const conn = admin(ctx.previous);
     const i = r.inputs as Inputs;
     switch (r.type) {
       case T.provider:
