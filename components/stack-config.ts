@@ -60,6 +60,14 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
       tenant,
     };
   }
+  if (!pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:postgresAdminPassword`)) {
+    throw new ConfigError(`stack config ${CONFIG_NAMESPACE}:postgresAdminPassword`, [
+      {
+        path: "postgresAdminPassword",
+        message: "missing; set it with `pulumi config set --secret postgresAdminPassword <password>`, or set platformStack",
+      },
+    ]);
+  }
   return {
     tenantId,
     plan,

@@ -56,6 +56,12 @@ describe("index.ts under Pulumi's TypeScript loader", () => {
     expect(badId.stderr).toContain(`invalid stack config ${NS}:tenantId: 1 problem`);
     expect(badId.stderr).toContain('tenantId: it contains "A": uppercase letters are not allowed');
 
+    const noPassword = run(config({ [`${NS}:postgresAdminPassword`]: "" }));
+    expect(noPassword.status).toBe(1);
+    expect(noPassword.stderr).toContain(
+      "postgresAdminPassword: missing; set it with `pulumi config set --secret postgresAdminPassword <password>`, or set platformStack",
+    );
+
     const badPlatform = run(config({ [`${NS}:platform`]: JSON.stringify({ ...platform, postgres: { host: "", port: 70000, sslMode: "sometimes" } }) }));
     expect(badPlatform.status).toBe(1);
     expect(badPlatform.stderr).toContain(`invalid stack config ${NS}:platform: 3 problems`);
