@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDown, localUp } from "../../cli/local/local-mode";
 import { tenantNames } from "../../components/naming";
-import { adminClient, freshDatabase, runTag, tempStateDir } from "../helpers/pg";
+import { ISOLATION_LEVELS } from "../../plans/schema";
+import { adminClient, connect, freshDatabase, refusal, runTag, tempStateDir } from "../helpers/pg";
 
 describe("local mode", () => {
   const tag = runTag();
@@ -70,5 +71,39 @@ describe("local mode", () => {
       await c.end();
     }
     expect(await localDown(t.id, { targets: targets(), stateDir })).toBe(true);
+  });
+
+  it("keeps tenants at all four levels side by side on one server, and takes them down cleanly", async () => {
+    const ids = ISOLATION_LEVELS.map((level) => ({ level, names: tenantNames(`l${tag}-${level}`) }));
+    const ups = [];
+    for (const { level, names } of ids) ups.push(await localUp({ tenantId: names.id, plan: "pro", isolation: level, targets: targets(), stateDir }));
+    const clients = await Promise.all(ups.map((u) => connect(String(u.postgres.url))));
+    try {
+      for (const [i, c] of clients.entries()) {
+        const table = ids[i]!.level === "table" ? `"${ids[i]!.names.pgTablePrefix}policies"` : "policies";
+        await c.query(`INSERT INTO ${table} (name, policy_content) VALUES ('own', 'allow')`);
+        expect((await c.query(`SELECT tenant_id FROM ${table}`)).rows).toEqual([{ tenant_id: ids[i]!.names.id }]);
+      }
+      // The row-level tenant cannot reach the schema- or table-level tenants' tables either.
+      const row = clients[ISOLATION_LEVELS.indexOf("row")]!;
+      const schemaTenant = ids.find((x) => x.level === "schema")!.names;
+      const tableTenant = ids.find((x) => x.level === "table")!.names;
+      expect(await refusal(row, `SELECT * FROM "${schemaTenant.pgSchema}".policies`)).toBe(`permission denied for schema ${schemaTenant.pgSchema}`);
+      // Not a member of the table level's group: the shared schema itself is closed to it.
+      expect(await refusal(row, `SELECT * FROM cc_table_tenants."${tableTenant.pgTablePrefix}policies"`)).toBe(
+        "permission denied for schema cc_table_tenants",
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+    for (const { names } of ids) expect(await localDown(names.id, { targets: targets(), stateDir })).toBe(true);
+    const c = await adminClient(db.name);
+    try {
+      const left = await c.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cc\\_%' OR nspname LIKE 'tenant\\_%'");
+      expect(left.rows).toEqual([]);
+      for (const { names } of ids) expect(await roleExists(names.pgRole)).toBe(false);
+    } finally {
+      await c.end();
+    }
   });
 });
