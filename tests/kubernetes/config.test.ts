@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KubernetesPlatformSchema, KubernetesSettingsSchema } from "../../components/kubernetes/config";
 import { cidrProblem, cidrsOverlap, parseCidr, parseIpv4 } from "../../components/kubernetes/cidr";
-import { CUSTOM_KUBERNETES_RAW, PLATFORM, PLATFORM_RAW, PRO_KUBERNETES_RAW } from "./fixtures";
+import { CUSTOM_KUBERNETES, CUSTOM_KUBERNETES_RAW, PLATFORM, PLATFORM_RAW, PRO_KUBERNETES, PRO_KUBERNETES_RAW } from "./fixtures";
 
 /** The messages of a failed parse, keyed by dotted path. */
 function problems(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, v: unknown) {
@@ -98,6 +98,9 @@ describe("KubernetesSettingsSchema", () => {
   it("accepts the proposed pro and custom settings", () => {
     expect(KubernetesSettingsSchema.parse(PRO_KUBERNETES_RAW)).toEqual(PRO_KUBERNETES_RAW);
     expect(KubernetesSettingsSchema.parse(CUSTOM_KUBERNETES_RAW)).toEqual(CUSTOM_KUBERNETES_RAW);
+    // The shipped plan files carry exactly these settings.
+    expect(PRO_KUBERNETES).toEqual(PRO_KUBERNETES_RAW);
+    expect(CUSTOM_KUBERNETES).toEqual(CUSTOM_KUBERNETES_RAW);
   });
 
   it("refuses requests above limits and containers larger than the namespace", () => {

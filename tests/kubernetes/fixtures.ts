@@ -5,9 +5,9 @@
  */
 import { loadPlan } from "../../plans/load";
 import { tenantNames } from "../../components/naming";
-import { KubernetesPlatformSchema, type KubernetesSettings, KubernetesSettingsSchema } from "../../components/kubernetes/config";
+import { KubernetesPlatformSchema, type KubernetesSettings } from "../../components/kubernetes/config";
 
-/** The `kubernetes:` key proposed for plans/pro.yaml. */
+/** The `kubernetes:` key of plans/pro.yaml, as the tests expect it. */
 export const PRO_KUBERNETES_RAW = {
   cpu_request_cores: 2,
   cpu_limit_cores: 4,
@@ -29,7 +29,7 @@ export const PRO_KUBERNETES_RAW = {
   },
 };
 
-/** The `kubernetes:` key proposed for plans/custom.yaml. */
+/** The `kubernetes:` key of plans/custom.yaml, as the tests expect it. */
 export const CUSTOM_KUBERNETES_RAW = {
   cpu_request_cores: 16,
   cpu_limit_cores: 32,
@@ -53,8 +53,9 @@ export const CUSTOM_KUBERNETES_RAW = {
 
 export const PRO_PLAN = loadPlan("pro").plan;
 export const CUSTOM_PLAN = loadPlan("custom").plan;
-export const PRO_KUBERNETES: KubernetesSettings = KubernetesSettingsSchema.parse(PRO_KUBERNETES_RAW);
-export const CUSTOM_KUBERNETES: KubernetesSettings = KubernetesSettingsSchema.parse(CUSTOM_KUBERNETES_RAW);
+/** The shipped plans' settings (tests/kubernetes/config.test.ts checks they equal the documents above). */
+export const PRO_KUBERNETES: KubernetesSettings = PRO_PLAN.kubernetes;
+export const CUSTOM_KUBERNETES: KubernetesSettings = CUSTOM_PLAN.kubernetes;
 
 /** The platform section as it would appear in stack config (before defaults). */
 export const PLATFORM_RAW = {
