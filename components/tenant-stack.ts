@@ -53,13 +53,14 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly kubernetes?: TenantNamespace;
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before anything is declared: bad input must not leave half a tenant behind.
+    const names = tenantNames(args.tenantId);
+    const missing = missingPlatformSections(args.plan, args.platform);
+    if (missing.length > 0) throw new ConfigError("platform config", missing);
     super("controlcore:tenant:TenantStack", name, {}, opts);
-    // Validate before any child exists: a bad ID must not leave half a tenant behind.
-    this.names = tenantNames(args.tenantId);
+    this.names = names;
     const { plan, platform, secrets } = args;
     const tenant = args.tenant ?? {};
-    const missing = missingPlatformSections(plan, platform);
-    if (missing.length > 0) throw new ConfigError("platform config", missing);
     const tags = tenantTags(this.names, plan);
 
     this.postgres = new PostgresSchemaWithRls(

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RecordedResource } from "../../cli/engine/mock-engine";
+import { type RecordedResource, runUnderMocks } from "../../cli/engine/mock-engine";
 import { runProgram } from "../../cli/offline-plan";
 
 const CHILDREN = [
@@ -52,19 +52,22 @@ describe("TenantStack", () => {
   });
 
   it("refuses a plan that needs platform sections the config lacks, all at once, before declaring anything", async () => {
-    let registered: RecordedResource[] = [];
-    const err = await runProgram({
-      tenantId: "acme",
-      plan: "pro",
-      platform: { postgres: { host: "db.internal" } },
-    }).then(
-      (r) => {
-        registered = r.resources;
-        return undefined;
-      },
-      (e: Error) => e,
-    );
-    expect(err?.message).toBe(
+    const { loadPlan } = await import("../../plans/load.js");
+    const run = await runUnderMocks(async () => {
+      const { TenantStack } = await import("../../components/tenant-stack.js");
+      try {
+        new TenantStack("acme", {
+          tenantId: "acme",
+          plan: loadPlan("pro").plan,
+          platform: { postgres: { host: "db.internal", port: 5432, database: "controlcore", adminUser: "postgres", sslMode: "require", superuser: false } },
+          secrets: { postgresAdminPassword: "pw" },
+        });
+        return { error: undefined };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    });
+    expect(run.outputs.error).toBe(
       [
         "invalid platform config: 3 problems",
         "  - platform.redis: missing; plan pro enables redis_namespace, which needs it",
@@ -72,7 +75,8 @@ describe("TenantStack", () => {
         "  - platform.s3: missing; plan pro enables s3_prefix, security_isolation, monitoring_isolation, which need it",
       ].join("\n"),
     );
-    expect(registered).toEqual([]);
+    // Only the stack itself: not even the TenantStack component was registered.
+    expect(run.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 
   it("refuses security or monitoring without the tenant key's S3 prefix", async () => {
