@@ -6,7 +6,8 @@
  * - update applies new versioned migrations and re-applies changed repeatable ones, in one
  *   transaction; an applied versioned migration may not change or disappear (that would lose data
  *   or leave objects behind), and `diff` says so at preview time;
- * - delete runs every `down` in reverse order, in one transaction, leaving nothing behind.
+ * - delete runs every `down` in reverse order, in one transaction, leaving nothing behind;
+ * - a new host, port or credential updates in place; only another database replaces.
  *
  * The provider is serialized into the stack's state and run by the Pulumi engine in another
  * process, so everything it uses is inside this module and `require`d inside its functions.
@@ -152,16 +153,18 @@ export const sqlMigrationsProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: SqlMigrationsOutputs, news: SqlMigrationsInputs) {
     const step = planMigrations(olds.applied ?? [], news.migrations);
     if (step.problems.length > 0) throw new Error(`cannot update SQL migrations: ${step.problems.join("; ")}`);
+    // A new host or port may be the same server under another name (a proxy, a failover
+    // endpoint): update in place, never drop. Only another database is another place.
     const replaces: string[] = [];
     const o = olds.connection;
     const n = news.connection;
-    if (o.host !== n.host || o.port !== n.port || o.database !== n.database) replaces.push("connection");
-    const credentialsChanged = o.user !== n.user || o.password !== n.password || o.sslMode !== n.sslMode;
+    if (o.database !== n.database) replaces.push("connection");
+    const connectionChanged = o.host !== n.host || o.port !== n.port || o.user !== n.user || o.password !== n.password || o.sslMode !== n.sslMode;
     return {
-      changes: replaces.length > 0 || step.apply.length > 0 || credentialsChanged,
+      changes: replaces.length > 0 || step.apply.length > 0 || connectionChanged,
       replaces,
-      // The replacement's migrations are idempotent and create the same objects: remove first.
-      deleteBeforeReplace: true,
+      // The replacement lives in another database: create it before removing the old one.
+      deleteBeforeReplace: false,
     };
   },
 

@@ -96,10 +96,17 @@ describe("the serialized provider against a real PostgreSQL", () => {
     expect(await tables()).toEqual(["items"]);
 
     const news = { connection: conn(), migrations: [m1, r1, m2] };
-    expect(op("diff", created.id, created.outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(op("diff", created.id, created.outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = op("update", created.id, created.outs, news);
     expect(await tables()).toEqual(["items", "notes"]);
-    expect(op("diff", created.id, updated.outs, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(op("diff", created.id, updated.outs, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+
+    // Another host name for the same server updates in place; another database replaces.
+    const renamed = { ...conn(), host: "localhost" };
+    expect(op("diff", created.id, updated.outs, { connection: renamed, migrations: news.migrations })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(op("diff", created.id, updated.outs, { connection: { ...conn(), database: "elsewhere" }, migrations: news.migrations })).toEqual({
+      changes: true, replaces: ["connection"], deleteBeforeReplace: false,
+    });
 
     // A failing migration rolls back the whole batch: the good statement before it is not kept.
     const bad: Migration = { id: "0003_bad", up: "CREATE TABLE kept_if_partial (x int); SELECT * FROM no_such_table;", down: "SELECT 1;" };
