@@ -18,7 +18,8 @@ describe("local mode", () => {
     db = await freshDatabase("cc_it_local");
   });
   afterAll(async () => {
-    for (const id of [`l${tag}-fail`, `l${tag}-move`]) await localDown(id, { targets: targets(), stateDir }).catch(() => undefined);
+    const ids = [`l${tag}-fail`, `l${tag}-move`, ...ISOLATION_LEVELS.map((level) => `l${tag}-${level}`)];
+    for (const id of ids) await localDown(id, { targets: targets(), stateDir }).catch(() => undefined);
     await db?.drop();
   });
 
