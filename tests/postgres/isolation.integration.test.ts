@@ -247,7 +247,7 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("isolation level %s", (level: Is
   });
 
   it("changes nothing when applied again", async () => {
-    const snapshot = () => catalogSnapshot(db.name, level === "database" ? [A.pgDatabase, B.pgDatabase] : []);
+    const snapshot = () => catalogSnapshot(db.name, level === "database" ? [A.pgDatabase, B.pgDatabase] : [], [A, B]);
     const before = await snapshot();
     const again = await up(A.id);
     expect(again.postgres.url).toBe(upA.postgres.url);
@@ -286,7 +286,7 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("isolation level %s", (level: Is
     try {
       const rest = await admin2.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cc\\_%' OR nspname LIKE 'tenant\\_%'");
       expect(rest.rows).toEqual([]);
-      const roles = await admin2.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [[A.pgRole, B.pgRole, `cc_${level}_tenants_%`]]);
+      const roles = await admin2.query("SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [[A.pgRole, B.pgRole]]);
       expect(roles.rows).toEqual([]);
       const groups = await admin2.query("SELECT rolname FROM pg_roles WHERE rolname LIKE $1", [`cc\\_${level}\\_tenants\\_%`]);
       expect(groups.rows.filter((r) => r.rolname.endsWith(groupSuffix(db.name)))).toEqual([]);
@@ -300,20 +300,25 @@ function groupSuffix(database: string): string {
   return require("node:crypto").createHash("sha256").update(database).digest("hex").slice(0, 8);
 }
 
-/** Everything about the tenants' objects that an `up` could change. */
-async function catalogSnapshot(database: string, extraDbs: string[]): Promise<unknown> {
+/**
+ * Everything about the tenants' objects that an `up` could change. Cluster-wide catalogs (roles,
+ * databases) are limited to this test's tenants and groups: other test files run at the same time.
+ */
+async function catalogSnapshot(database: string, extraDbs: string[], tenants: Array<ReturnType<typeof tenantNames>>): Promise<unknown> {
+  const roles = [...tenants.map((t) => t.pgRole), `cc_table_tenants_${groupSuffix(database)}`, `cc_row_tenants_${groupSuffix(database)}`];
+  const databases = tenants.map((t) => t.pgDatabase);
   const out: Record<string, unknown> = {};
   for (const name of [database, ...extraDbs]) {
     const c = await adminClient(name);
     try {
       out[name] = {
-        roles: (await c.query("SELECT rolname, rolsuper, rolbypassrls, rolconnlimit, rolconfig, rolinherit FROM pg_roles WHERE rolname LIKE 'tenant\\_%' OR rolname LIKE 'cc\\_%' ORDER BY 1")).rows,
+        roles: (await c.query("SELECT rolname, rolsuper, rolbypassrls, rolconnlimit, rolconfig, rolinherit FROM pg_roles WHERE rolname = ANY($1) ORDER BY 1", [roles])).rows,
         schemas: (await c.query("SELECT nspname, nspacl::text FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' OR nspname LIKE 'cc\\_%' ORDER BY 1")).rows,
         tables: (await c.query("SELECT n.nspname, c.relname, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'tenant\\_%' OR n.nspname LIKE 'cc\\_%' ORDER BY 1, 2")).rows,
         policies: (await c.query("SELECT schemaname, tablename, policyname, qual, with_check FROM pg_policies ORDER BY 1, 2, 3")).rows,
         triggers: (await c.query("SELECT tgrelid::regclass::text AS t, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2")).rows,
         limits: (await c.query("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname LIKE '%limits' ORDER BY 1, 2")).rows,
-        databases: (await c.query("SELECT datname, datacl::text FROM pg_database WHERE datname LIKE 'tenant\\_%' ORDER BY 1")).rows,
+        databases: (await c.query("SELECT datname, datacl::text FROM pg_database WHERE datname = ANY($1) ORDER BY 1", [databases])).rows,
       };
     } finally {
       await c.end();
