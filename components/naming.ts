@@ -115,7 +115,7 @@ export interface TenantNames {
   readonly pgDatabase: string;
   /** Prefix of the tenant's tables at the table level (`tenant_<id>_`). */
   readonly pgTablePrefix: string;
-  /** Redis key and channel namespace (`tenant:<id>:`). */
+  /** Redis key and channel namespace (`tenant:{<id>}:`: a hash tag keeps a tenant's keys in one cluster slot). */
   readonly redisPrefix: string;
   /** ElastiCache RBAC user ID and user name. */
   readonly elasticacheUserId: string;

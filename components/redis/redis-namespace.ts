@@ -1,5 +1,5 @@
 /**
- * RedisNamespace: a tenant's key and channel namespace `tenant:<id>:` on Redis, with its own
+ * RedisNamespace: a tenant's key and channel namespace `tenant:{<id>}:` on Redis, with its own
  * ElastiCache RBAC user whose access string confines it to that namespace.
  *
  * Pooled (default): the user joins the user group of the cell the tenant is placed on, through
