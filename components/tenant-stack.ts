@@ -30,8 +30,8 @@ export interface TenantStackArgs {
 }
 
 /** The tags every taggable resource of a tenant carries. */
-export function tenantTags(names: TenantNames, plan: Plan): Record<string, string> {
-  return { "controlcore:tenant": names.id, "controlcore:plan": plan.name, "controlcore:managed-by": "pulumi" };
+export function tenantTags(names: TenantNames, planName: string): Record<string, string> {
+  return { "controlcore:tenant": names.id, "controlcore:plan": planName, "controlcore:managed-by": "pulumi" };
 }
 
 export class TenantStack extends pulumi.ComponentResource {
@@ -61,7 +61,7 @@ export class TenantStack extends pulumi.ComponentResource {
     this.names = names;
     const { plan, platform, secrets } = args;
     const tenant = args.tenant ?? {};
-    const tags = tenantTags(this.names, plan);
+    const tags = tenantTags(this.names, plan.name);
 
     this.postgres = new PostgresSchemaWithRls(
       `${name}-postgres`,

@@ -5,7 +5,7 @@
  */
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from "./placeholders";
 
-import type { Inputs, Rule } from "./placeholders";
+import type { Rule } from "./placeholders";
 
 const cloudwatchArn = (resource: string) => `arn:aws:cloudwatch:${PLACEHOLDER_REGION}:${PLACEHOLDER_ACCOUNT}:${resource}`;
 
@@ -26,14 +26,3 @@ export const PLACEHOLDER_RULES_MONITORING: Record<string, Rule> = {
   "aws:cloudwatch/logMetricFilter:LogMetricFilter": (name, i) => ({ id: String(i.name ?? name) }),
   "aws:sns/topicPolicy:TopicPolicy": (_name, i) => ({ id: String(i.arn ?? "") }),
 };
-
-/**
- * A `runUnderMocks` `state` function answering the monitoring types (others fall through to the
- * shared placeholders), for tests and the dashboard renderer until the rules are merged.
- */
-export function monitoringPlaceholderState(args: { type: string; name: string; inputs: Inputs }): { id: string; state: Record<string, unknown> } | undefined {
-  const rule = PLACEHOLDER_RULES_MONITORING[args.type];
-  if (!rule) return undefined;
-  const { id, extra } = rule(args.name, args.inputs);
-  return { id, state: { ...args.inputs, ...extra } };
-}

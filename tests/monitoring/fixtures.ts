@@ -5,6 +5,7 @@ import type { Plan } from "../../plans/schema";
 import { tenantNames, type TenantNames } from "../../components/naming";
 import { type MonitoringPlanSettings, parseMonitoringPlanSettings } from "../../components/monitoring/config";
 import type { DashboardInputs } from "../../components/monitoring/dashboards";
+import { tenantTags } from "../../components/tenant-stack";
 
 export const ACCOUNT = "111122223333";
 export const REGION = "us-east-1";
@@ -18,7 +19,7 @@ export function kmsKeyArn(tenant: string, region = REGION): string {
 }
 
 export function tagsFor(tenant: string, planName: string): Record<string, string> {
-  return { "controlcore:tenant": tenant, "controlcore:plan": planName, "controlcore:managed-by": "pulumi" };
+  return tenantTags(tenantNames(tenant), planName);
 }
 
 /** The dashboard builder inputs of a tenant on a plan. */

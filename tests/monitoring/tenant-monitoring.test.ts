@@ -2,7 +2,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type RecordedResource, runUnderMocks } from "../../cli/engine/mock-engine";
-import { monitoringPlaceholderState } from "../../cli/engine/placeholders-monitoring";
 import { metricAlarmSpecs } from "../../components/monitoring/alarms";
 import { parseMonitoringPlanSettings } from "../../components/monitoring/config";
 import { tenantDashboards } from "../../components/monitoring/dashboards";
@@ -36,7 +35,7 @@ async function run(tenants: Array<[string, "pro" | "custom", Partial<TenantMonit
       for (const [t, p, over] of tenants) new m.TenantMonitoring(`t-${t}-monitoring`, args(t, p, over));
       return {};
     },
-    { stack: tenants[0]![0], state: monitoringPlaceholderState },
+    { stack: tenants[0]![0] },
   );
   return r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack");
 }
@@ -246,7 +245,7 @@ describe("TenantMonitoring options and refusals", () => {
           return (e as Error).message;
         }
       },
-      { stack: "acme", state: monitoringPlaceholderState },
+      { stack: "acme" },
     );
     expect(r.outputs).toBe(
       "invalid TenantMonitoring args for t-acme-monitoring:\n" +

@@ -2,12 +2,12 @@
  * Shared inputs of the network tests: the real plans, a platform network section and the
  * placeholder rules of the network area's resource types.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
 import { type NetworkPlatform, NetworkPlatformSchema } from "../../components/network/config";
-import { PLACEHOLDER_RULES_NETWORK } from "../../cli/engine/placeholders-network";
 import type { RecordedResource } from "../../cli/engine/mock-engine";
+import { tenantTags } from "../../components/tenant-stack";
+import { tenantNames } from "../../components/naming";
 
 export function planFile(name: "pro" | "custom"): Plan {
   return loadPlan(name).plan;
@@ -41,15 +41,7 @@ export function platformNetwork(overrides: Record<string, unknown> = {}): Networ
 
 /** The tags TenantStack passes (tenantTags(names, plan)). */
 export function tagsFor(id: string, plan: string): Record<string, string> {
-  return { "controlcore:tenant": id, "controlcore:plan": plan, "controlcore:managed-by": "pulumi" };
-}
-
-/** Mock state for the network's resource types (what PLACEHOLDER_RULES_NETWORK adds once merged). */
-export function networkState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } | undefined {
-  const rule = PLACEHOLDER_RULES_NETWORK[args.type];
-  if (!rule) return undefined;
-  const { id, extra } = rule(args.name, args.inputs);
-  return { id, state: { ...args.inputs, ...extra } };
+  return tenantTags(tenantNames(id), plan);
 }
 
 /** The recorded resources of one type. */

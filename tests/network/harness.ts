@@ -7,7 +7,7 @@ import { type RecordedResource, runUnderMocks } from "../../cli/engine/mock-engi
 import { PLACEHOLDER_RULES_NETWORK } from "../../cli/engine/placeholders-network";
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
-import { networkState, platformNetwork, tagsFor } from "./fixtures";
+import { platformNetwork, tagsFor } from "./fixtures";
 
 export const BASE = "controlplane.controlcore.io";
 
@@ -50,7 +50,6 @@ export async function build(o: BuildOptions = {}) {
       const keySecret = n.apiKeyValue ? await (n.apiKeyValue as unknown as { isSecret: Promise<boolean> }).isSecret : undefined;
       return { ...n.outputs(), keySecret } as Record<string, unknown>;
     },
-    { state: networkState },
   );
 }
 

@@ -7,7 +7,7 @@ import { runUnderMocks } from "../../cli/engine/mock-engine";
 import { RateLimitPlatformSchema } from "../../components/network/config";
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
-import { byName, networkState, providerOf } from "./fixtures";
+import { byName, providerOf } from "./fixtures";
 
 const PLATFORM_TAGS = { "controlcore:managed-by": "pulumi", "controlcore:scope": "platform" };
 
@@ -18,7 +18,6 @@ async function build(plans: Plan[]) {
       const p = new PlatformRateLimits("platform-rate-limits", { plans, apiStages: [{ apiId: "a1b2c3", stage: "prod" }], tags: PLATFORM_TAGS });
       return { usagePlanIds: p.usagePlanIds, webAclArns: p.webAclArns };
     },
-    { state: networkState },
   );
 }
 

@@ -4,6 +4,8 @@
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
 import { RedisPlatformSchema, type RedisPlatform } from "../../components/redis/config";
+import { tenantTags } from "../../components/tenant-stack";
+import { tenantNames } from "../../components/naming";
 
 /** Loads a built-in plan file (plans/<name>.yaml) through the project's own loader. */
 export async function loadPlanFile(name: "pro" | "custom"): Promise<Plan> {
@@ -24,5 +26,5 @@ export const PLATFORM_REDIS: RedisPlatform = RedisPlatformSchema.parse(PLATFORM_
 
 /** The tags TenantStack would pass (tenantTags(names, plan)). */
 export function tagsFor(id: string, plan: string): Record<string, string> {
-  return { "controlcore:tenant": id, "controlcore:plan": plan, "controlcore:managed-by": "pulumi" };
+  return tenantTags(tenantNames(id), plan);
 }

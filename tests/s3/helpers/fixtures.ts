@@ -2,12 +2,13 @@
  * Shared fixtures of the S3 tests: a platform section, tenant tags, and a mock run of one or
  * more tenants' S3TenantPrefix with the area's placeholder rules.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { type RecordedResource, runUnderMocks } from "../../../cli/engine/mock-engine";
-import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, placeholderState } from "../../../cli/engine/placeholders";
-import { PLACEHOLDER_RULES_S3 } from "../../../cli/engine/placeholders-s3";
+import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from "../../../cli/engine/placeholders";
 import type { S3Platform } from "../../../components/s3/config";
 import type { KeyServiceStatement } from "../../../components/s3/kms-policy";
+import { monitoringKeyPolicyStatements } from "../../../components/monitoring/policies";
+import { tenantTags } from "../../../components/tenant-stack";
+import { tenantNames } from "../../../components/naming";
 
 export const ACCOUNT = PLACEHOLDER_ACCOUNT;
 export const REGION = PLACEHOLDER_REGION;
@@ -32,46 +33,12 @@ export const PLATFORM: S3Platform = {
 };
 
 export function tagsFor(id: string, plan: string): Record<string, string> {
-  return { "controlcore:tenant": id, "controlcore:plan": plan, "controlcore:managed-by": "pulumi" };
+  return tenantTags(tenantNames(id), plan);
 }
 
-/** Placeholder state with this area's rules merged in (until they are merged into placeholders.ts). */
-export function s3State(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-  const rule = PLACEHOLDER_RULES_S3[args.type];
-  if (rule) {
-    const { id, extra } = rule(args.name, args.inputs);
-    return { id, state: { ...args.inputs, ...extra } };
-  }
-  return placeholderState(args);
-}
-
-/**
- * Service statements shaped like the monitoring component's `monitoringKeyPolicyStatements`: what
- * TenantStack passes when the plan has monitoring_isolation (kept here so this area's tests do
- * not depend on another area's code).
- */
+/** The service statements TenantStack adds when the plan has monitoring_isolation (the real builder). */
 export function logsAndAlarmsStatements(id: string): KeyServiceStatement[] {
-  return [
-    {
-      Sid: "AllowCloudWatchLogsForTenantLogGroups",
-      Effect: "Allow",
-      Principal: { Service: `logs.${REGION}.amazonaws.com` },
-      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-      Resource: "*",
-      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/controlcore/tenants/${id}/*` } },
-    },
-    {
-      Sid: "AllowTenantAlarmsToUseEncryptedTopic",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-      Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": ACCOUNT },
-        ArnEquals: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:cc-tenant-${id}--critical` },
-      },
-    },
-  ];
+  return monitoringKeyPolicyStatements({ names: tenantNames(id), region: REGION, accountId: ACCOUNT });
 }
 
 export interface TenantSpec {
@@ -125,7 +92,6 @@ export async function runTenants(specs: readonly TenantSpec[]) {
       }
       return out as Record<string, TenantOutputs>;
     },
-    { state: s3State },
   );
 }
 
