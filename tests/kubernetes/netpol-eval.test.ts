@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { KubernetesPlatformSchema } from "../../components/kubernetes/config";
 import type { NetworkPolicyManifest } from "../../components/kubernetes/manifest-types";
-import { type Endpoint, evaluateFlow, type Flow } from "../../components/kubernetes/netpol-eval";
+import { type Endpoint, evaluateFlow, type Flow } from "./netpol-eval";
 import { networkPolicyInput, networkPolicyManifests } from "../../components/kubernetes/network-policies";
 import { ACME, GLOBEX, IPS, PLATFORM, PLATFORM_RAW } from "./fixtures";
 

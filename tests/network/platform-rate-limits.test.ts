@@ -14,7 +14,7 @@ const PLATFORM_TAGS = { "controlcore:managed-by": "pulumi", "controlcore:scope":
 async function build(plans: Plan[]) {
   return runUnderMocks(
     async () => {
-      const { PlatformRateLimits } = await import("../../components/network/platform-rate-limits.js");
+      const { PlatformRateLimits } = await import("../../platform/platform-rate-limits.js");
       const p = new PlatformRateLimits("platform-rate-limits", { plans, apiStages: [{ apiId: "a1b2c3", stage: "prod" }], tags: PLATFORM_TAGS });
       return { usagePlanIds: p.usagePlanIds, webAclArns: p.webAclArns };
     },

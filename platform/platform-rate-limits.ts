@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { platformTiers, type TierPlan } from "./rate-limits";
+import { platformTiers, type TierPlan } from "../components/network/rate-limits";
 
 /** CLOUDFRONT-scope web ACLs live in us-east-1. */
 export const CLOUDFRONT_WAF_REGION = "us-east-1";

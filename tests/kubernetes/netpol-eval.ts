@@ -18,7 +18,7 @@
  * ipBlock cover other tenants' pods is reported as allowing it. Named ports are refused.
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
-import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { cidrContains, parseCidr, parseIpv4 } from "../../components/kubernetes/cidr";
 import type {
   LabelSelector,
   NetworkPolicyManifest,
@@ -27,8 +27,8 @@ import type {
   PolicyType,
   Protocol,
   StringMap,
-} from "./manifest-types";
-import { NAMESPACE_NAME_LABEL } from "./network-policies";
+} from "../../components/kubernetes/manifest-types";
+import { NAMESPACE_NAME_LABEL } from "../../components/kubernetes/network-policies";
 
 /** A pod: its namespace (and that namespace's labels), its labels, optionally its IP. */
 export interface PodEndpoint {
