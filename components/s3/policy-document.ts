@@ -15,11 +15,13 @@ export type OneOrMany<T> = T | readonly T[];
 export type ConditionOperator =
   | "StringEquals"
   | "StringNotEquals"
+  | "StringNotEqualsIfExists"
   | "StringLike"
   | "StringNotLike"
   | "ArnEquals"
   | "ArnLike"
   | "ArnNotEquals"
+  | "ArnNotEqualsIfExists"
   | "ArnNotLike"
   | "Bool"
   | "NumericLessThan"

@@ -13,7 +13,84 @@ const BUCKET = "control-core-tenant-data";
 const KEY = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-4333-a444-555555555555";
 const ROLE = "arn:aws:iam::000000000000:role/cc-tenant-acme";
 const acme = tenantLayout(tenantNames("acme"));
-const MULTIPART = ["UploadPart", "UploadPartCopy", "CompleteMultipartUpload"];
+const SSE = "s3:x-amz-server-side-encryption";
+const SSE_KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+const TAG = "s3:RequestObjectTag/retention-class";
+
+/**
+ * The encryption denies, on `resource`: only headers a request carries are checked, so the parts
+ * and completion of a multipart upload (which carry none) pass; `keyArn` undefined for the
+ * tenant-free shared bucket policy.
+ */
+function encryptionDenies(resource: string, keyArn: string | undefined, principal?: "*") {
+  const p = principal ? { Principal: principal } : {};
+  return [
+    {
+      Sid: "DenyWritesNotSseKms",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resource,
+      Condition: { StringNotEqualsIfExists: { [SSE]: "aws:kms" } },
+      ...p,
+    },
+    {
+      Sid: "DenyWritesSseKmsWithoutKeyId",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: resource,
+      Condition: { StringEquals: { [SSE]: "aws:kms" }, Null: { [SSE_KEY_ID]: "true" } },
+      ...p,
+    },
+    ...(keyArn
+      ? [
+          {
+            Sid: "DenyWritesWithOtherKey",
+            Effect: "Deny",
+            Action: "s3:PutObject",
+            Resource: resource,
+            Condition: { ArnNotEqualsIfExists: { [SSE_KEY_ID]: keyArn } },
+            ...p,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The retention-tag denies of the shared bucket: temp/ tagged `temp`, backups/ with the plan's class. */
+function retentionDenies(temp: string, backups: string, backupClass: string) {
+  const tagWrites = ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"];
+  return [
+    {
+      Sid: "DenyTempWritesWithOtherRetentionTag",
+      Effect: "Deny",
+      Action: tagWrites,
+      Resource: temp,
+      Condition: { StringNotEqualsIfExists: { [TAG]: "temp" } },
+    },
+    {
+      Sid: "DenyBackupWritesWithOtherRetentionTag",
+      Effect: "Deny",
+      Action: tagWrites,
+      Resource: backups,
+      Condition: { StringNotEqualsIfExists: { [TAG]: backupClass } },
+    },
+    {
+      Sid: "DenyWritesWithoutRetentionTag",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: [temp, backups],
+      Condition: { Null: { [SSE]: "false", [TAG]: "true" } },
+    },
+    {
+      Sid: "DenyTagChangesWithoutRetentionTag",
+      Effect: "Deny",
+      Action: ["s3:PutObjectTagging", "s3:PutObjectVersionTagging"],
+      Resource: [temp, backups],
+      Condition: { Null: { [TAG]: "true" } },
+    },
+  ];
+}
+
 const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
 const SERVICES = ["s3.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"];
 const OWN = `arn:aws:s3:::${BUCKET}/tenants/acme/*`;
@@ -74,22 +151,7 @@ function coreStatements(bucket: string) {
       ],
       NotResource: own,
     },
-    {
-      Sid: "DenyWritesNotSseKms",
-      Effect: "Deny",
-      Action: "s3:PutObject",
-      Resource: own,
-      Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms", "s3:ObjectCreationOperation": MULTIPART } },
-    },
-    {
-      Sid: "DenyWritesWithOtherKey",
-      Effect: "Deny",
-      Action: "s3:PutObject",
-      Resource: own,
-      Condition: {
-        StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY, "s3:ObjectCreationOperation": MULTIPART },
-      },
-    },
+    ...encryptionDenies(own, KEY),
     { Sid: "DenyOtherKeys", Effect: "Deny", Action: KEY_USE, NotResource: KEY },
     {
       Sid: "DenyOwnKeyOutsideServices",
@@ -104,27 +166,11 @@ function coreStatements(bucket: string) {
 describe("tenantAccessPolicy (the tenant role's identity policy)", () => {
   it("in the shared bucket: own prefix and key only, SSE-KMS with the own key, retention tags under temp/ and backups/", () => {
     const doc = tenantAccessPolicy({ bucket: BUCKET, layout: acme, keyArn: KEY, region: "us-east-1", requiredRetentionTags: retentionTags(30) });
-    const tagWrites = ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"];
     expect(doc).toEqual({
       Version: "2012-10-17",
       Statement: [
         ...coreStatements(BUCKET),
-        {
-          Sid: "DenyTempWritesWithoutRetentionTag",
-          Effect: "Deny",
-          Action: tagWrites,
-          Resource: `arn:aws:s3:::${BUCKET}/tenants/acme/temp/*`,
-          Condition: { StringNotEquals: { "s3:RequestObjectTag/retention-class": "temp", "s3:ObjectCreationOperation": MULTIPART } },
-        },
-        {
-          Sid: "DenyBackupWritesWithoutRetentionTag",
-          Effect: "Deny",
-          Action: tagWrites,
-          Resource: `arn:aws:s3:::${BUCKET}/tenants/acme/backups/*`,
-          Condition: {
-            StringNotEquals: { "s3:RequestObjectTag/retention-class": "backup-30d", "s3:ObjectCreationOperation": MULTIPART },
-          },
-        },
+        ...retentionDenies(`arn:aws:s3:::${BUCKET}/tenants/acme/temp/*`, `arn:aws:s3:::${BUCKET}/tenants/acme/backups/*`, "backup-30d"),
       ],
     });
   });
@@ -180,24 +226,7 @@ describe("dedicatedBucketPolicy", () => {
           Resource: own,
           Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
         },
-        {
-          Sid: "DenyWritesNotSseKms",
-          Effect: "Deny",
-          Action: "s3:PutObject",
-          Resource: `arn:aws:s3:::${bucket}/*`,
-          Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms", "s3:ObjectCreationOperation": MULTIPART } },
-          Principal: "*",
-        },
-        {
-          Sid: "DenyWritesWithOtherKey",
-          Effect: "Deny",
-          Action: "s3:PutObject",
-          Resource: `arn:aws:s3:::${bucket}/*`,
-          Condition: {
-            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY, "s3:ObjectCreationOperation": MULTIPART },
-          },
-          Principal: "*",
-        },
+        ...encryptionDenies(`arn:aws:s3:::${bucket}/*`, KEY, "*"),
         {
           Sid: "DenyObjectDataToOtherPrincipals",
           Effect: "Deny",
@@ -212,7 +241,7 @@ describe("dedicatedBucketPolicy", () => {
 
   it("grants nothing (Deny only), so Block Public Access never sees it as public", () => {
     const doc = dedicatedBucketPolicy({ bucket: "cc-tenant-acme-000000000000", keyArn: KEY, tenantRoleArn: ROLE });
-    expect(doc.Statement.map((s) => s.Effect)).toEqual(["Deny", "Deny", "Deny", "Deny", "Deny"]);
+    expect(doc.Statement.map((s) => s.Effect)).toEqual(["Deny", "Deny", "Deny", "Deny", "Deny", "Deny"]);
   });
 });
 
@@ -222,7 +251,8 @@ describe("sharedBucketPolicy (the platform's, exported for the platform stack)",
     const json = policyJson(doc);
     expect(json).not.toMatch(/tenants\//);
     expect(json).not.toMatch(/arn:aws:kms/);
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls", "DenyWritesNotSseKms"]);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls", "DenyWritesNotSseKms", "DenyWritesSseKmsWithoutKeyId"]);
+    expect(doc.Statement.slice(2)).toEqual(encryptionDenies(`arn:aws:s3:::${BUCKET}/*`, undefined, "*"));
     expect(json.length).toBeLessThan(POLICY_SIZE_LIMITS.bucketPolicy / 10);
   });
 });
