@@ -3,11 +3,21 @@
  * PostgreSQL client, for what @pulumi/postgresql does not model (tables, RLS policies, triggers).
  *
  * - create applies every migration in ONE transaction: all of it or nothing;
+ * - every transaction also writes the database's migrations ledger (`controlcore_migrations.applied`,
+ *   admin-only): per resource, each applied migration with its checksum, its SQL and the catalog
+ *   facts of the tables it owns (present, RLS enabled and forced, policies) as they were applied;
+ * - read reports what the ledger records and the drift between those facts and the live catalog,
+ *   so `pulumi refresh` sees a dropped table or policy or RLS turned off, and the next update
+ *   applies the drifted migrations again (every `up` is idempotent);
  * - update applies new versioned migrations and re-applies changed repeatable ones, in one
  *   transaction; an applied versioned migration may not change or disappear (that would lose data
  *   or leave objects behind), and `diff` says so at preview time;
- * - delete runs every `down` in reverse order, in one transaction, leaving nothing behind;
- * - a new host, port or credential updates in place; only another database replaces.
+ * - diff accepts empty or partial olds (`pulumi import`): whatever is unknown is applied again;
+ * - delete runs every `down` in reverse order, in one transaction, leaving nothing behind (the
+ *   last resource of a database also drops the ledger), with the CURRENT admin password
+ *   ({@link ADMIN_PASSWORD_ENV});
+ * - a new host, port or credential updates in place (so the new credential is what state keeps);
+ *   only another database replaces.
  *
  * The provider is serialized into the stack's state and run by the Pulumi engine in another
  * process, so everything it uses is inside this module and `require`d inside its functions.
@@ -39,6 +49,10 @@ export interface SqlMigrationsInputs {
 
 export interface SqlMigrationsOutputs extends SqlMigrationsInputs {
   readonly applied: readonly AppliedMigration[];
+  /** The key of this resource's rows in the database's migrations ledger. */
+  readonly ledgerKey: string;
+  /** What `read` found changed in the live catalog; an update applies those migrations again. */
+  readonly drift: readonly Drift[];
 }
 
 /** Content checksum of a migration (its `up`). */
@@ -83,8 +97,74 @@ export function planMigrations(applied: readonly AppliedMigration[], desired: re
   return { apply, problems };
 }
 
+/**
+ * The environment variable that overrides the admin password saved in state, read when the
+ * provider connects (read, delete). `pulumi destroy` and `pulumi refresh` do not run the program,
+ * and the engine configures providers from the inputs saved at the last update (pulumi/pulumi
+ * #716, #7370), so after an out-of-band password rotation the process environment is the only
+ * place the current password can come from. A rotation made through stack config needs no
+ * variable: `diff` reports an update when only the connection changed, and `pulumi up` stores it.
+ */
+export const ADMIN_PASSWORD_ENV = "CONTROLCORE_PG_ADMIN_PASSWORD";
+
+/** Schema and table of the migrations ledger, one per database, owned by the admin. */
+export const LEDGER_SCHEMA = "controlcore_migrations";
+export const LEDGER_TABLE = "applied";
+
+/** Catalog facts of one table the migrations own. */
+export interface TableFacts {
+  readonly schema: string;
+  readonly table: string;
+  readonly present: boolean;
+  readonly rlsEnabled: boolean;
+  readonly rlsForced: boolean;
+  /** `name cmd permissive roles USING (…) WITH CHECK (…)`, sorted. */
+  readonly policies: readonly string[];
+}
+
+/** A difference between the live catalog and what a migration established. */
+export interface Drift {
+  readonly migration: string;
+  readonly problem: string;
+}
+
+/**
+ * The connection the provider uses now: the saved one, with the password from
+ * {@link ADMIN_PASSWORD_ENV} when that is set.
+ */
+export function currentConnection(saved: PgConnection): PgConnection {
+  const override = process.env[ADMIN_PASSWORD_ENV];
+  return override !== undefined && override !== "" ? { ...saved, password: override } : saved;
+}
+
+type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
+
+/**
+ * A transaction local mode already holds on `conn`'s database (registered under this symbol by
+ * cli/local under `Symbol.for(AMBIENT_TRANSACTIONS)`): the migrations then run inside it, so the whole `local up` commits or rolls back
+ * as one. The Pulumi engine never registers one; the provider opens its own transaction.
+ */
+export const AMBIENT_TRANSACTIONS = "controlcore.sql-migrations.ambient-transaction";
+export interface AmbientTransactions {
+  lookup(conn: PgConnection): Query | undefined;
+}
+
 /** Runs `work` in one transaction on a fresh connection; rolls back on any error. */
-async function inTransaction(conn: PgConnection, work: (run: (sql: string) => Promise<void>) => Promise<void>): Promise<void> {
+async function inTransaction<T>(conn: PgConnection, work: (q: Query) => Promise<T>): Promise<T> {
+  const ambient = (globalThis as any)[Symbol.for("controlcore.sql-migrations.ambient-transaction")] as AmbientTransactions | undefined;
+  const held = ambient?.lookup(conn);
+  if (held) {
+    // A savepoint, so a failure leaves the holder's transaction usable for its rollback.
+    await held("SAVEPOINT controlcore_migrations");
+    try {
+      const out = await work(held);
+      await held("RELEASE SAVEPOINT controlcore_migrations");
+      return out;
+    } catch (e) {
+      await held("ROLLBACK TO SAVEPOINT controlcore_migrations").catch(() => undefined);
+      throw e;
+    }
+  }
   const pg: typeof import("pg") = require("pg");
   const ssl =
     conn.sslMode === "disable" ? false : { rejectUnauthorized: conn.sslMode === "verify-full" || conn.sslMode === "verify-ca" };
@@ -95,10 +175,9 @@ async function inTransaction(conn: PgConnection, work: (run: (sql: string) => Pr
   await client.connect();
   try {
     await client.query("BEGIN");
-    await work(async (sql) => {
-      await client.query(sql);
-    });
+    const out = await work((sql, params) => client.query(sql, params as any[]));
     await client.query("COMMIT");
+    return out;
   } catch (e) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw e;
@@ -112,14 +191,157 @@ function describeFailure(step: string, id: string, e: unknown): Error {
   return new Error(`${step} of migration ${id} failed (nothing was applied): ${err.message ?? String(e)}${err.code ? ` [SQLSTATE ${err.code}]` : ""}`);
 }
 
-async function applyAll(conn: PgConnection, migrations: readonly Migration[]): Promise<void> {
-  await inTransaction(conn, async (run) => {
-    for (const m of migrations) {
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function ledgerName(): string {
+  return `${quoteIdent(LEDGER_SCHEMA)}.${quoteIdent(LEDGER_TABLE)}`;
+}
+
+/** Serializes every migration transaction of a database (the same lock the tenant migrations take). */
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('controlcore.tenant-migrations', 0))";
+
+async function ensureLedger(q: Query): Promise<void> {
+  await q(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(LEDGER_SCHEMA)}`);
+  // Only the admin (the owner) reads or writes the ledger; tenant roles cannot even see into it.
+  await q(`REVOKE ALL ON SCHEMA ${quoteIdent(LEDGER_SCHEMA)} FROM PUBLIC`);
+  await q(`CREATE TABLE IF NOT EXISTS ${ledgerName()} (
+  ledger_key text NOT NULL,
+  migration_id text NOT NULL,
+  position integer NOT NULL,
+  checksum text NOT NULL,
+  repeatable boolean NOT NULL,
+  up text NOT NULL,
+  down text NOT NULL,
+  tables jsonb NOT NULL DEFAULT '[]'::jsonb,
+  facts jsonb NOT NULL DEFAULT '[]'::jsonb,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (ledger_key, migration_id)
+)`);
+}
+
+async function ledgerExists(q: Query): Promise<boolean> {
+  const r = await q("SELECT to_regclass($1) IS NOT NULL AS present", [ledgerName()]);
+  return r.rows[0]?.present === true;
+}
+
+interface LedgerRow {
+  migration_id: string;
+  checksum: string;
+  repeatable: boolean;
+  up: string;
+  down: string;
+  tables: Array<{ schema: string; table: string }>;
+  facts: TableFacts[];
+}
+
+async function ledgerRows(q: Query, key: string): Promise<LedgerRow[]> {
+  if (!(await ledgerExists(q))) return [];
+  const r = await q(
+    `SELECT migration_id, checksum, repeatable, up, down, tables, facts FROM ${ledgerName()} WHERE ledger_key = $1 ORDER BY position`,
+    [key],
+  );
+  return r.rows as LedgerRow[];
+}
+
+/** The live catalog facts of `tables`, in order. */
+async function tableFacts(q: Query, tables: ReadonlyArray<{ schema: string; table: string }>): Promise<TableFacts[]> {
+  if (tables.length === 0) return [];
+  const r = await q(
+    `SELECT t.ord, t.schema, t.tbl, c.oid IS NOT NULL AS present,
+            coalesce(c.relrowsecurity, false) AS rls, coalesce(c.relforcerowsecurity, false) AS forced,
+            coalesce((SELECT array_agg(format('%s %s %s %s USING (%s) WITH CHECK (%s)', p.policyname, p.cmd, p.permissive,
+                                              array_to_string(p.roles, ','), coalesce(p.qual, ''), coalesce(p.with_check, ''))
+                                       ORDER BY p.policyname)
+                      FROM pg_policies p WHERE p.schemaname = t.schema AND p.tablename = t.tbl), '{}') AS policies
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, tbl, ord)
+       LEFT JOIN pg_namespace n ON n.nspname = t.schema
+       LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.tbl AND c.relkind IN ('r', 'p')
+      ORDER BY t.ord`,
+    [tables.map((t) => t.schema), tables.map((t) => t.table)],
+  );
+  return r.rows.map((row) => ({
+    schema: row.schema, table: row.tbl, present: row.present, rlsEnabled: row.rls, rlsForced: row.forced, policies: row.policies,
+  }));
+}
+
+/** What differs between the facts recorded at apply time and the live ones. Pure. */
+export function compareFacts(migration: string, recorded: readonly TableFacts[], live: readonly TableFacts[]): Drift[] {
+  const out: Drift[] = [];
+  for (const [i, want] of recorded.entries()) {
+    const got = live[i];
+    const name = `${quoteIdent(want.schema)}.${quoteIdent(want.table)}`;
+    if (!got || !got.present) {
+      if (want.present) out.push({ migration, problem: `table ${name} is missing` });
+      continue;
+    }
+    if (want.rlsEnabled && !got.rlsEnabled) out.push({ migration, problem: `row-level security is disabled on ${name}` });
+    if (want.rlsForced && !got.rlsForced) out.push({ migration, problem: `row-level security is not forced on ${name}` });
+    const have = new Set(got.policies);
+    for (const p of want.policies) if (!have.has(p)) out.push({ migration, problem: `policy ${p.split(" ")[0]} on ${name} is missing or changed` });
+    const wanted = new Set(want.policies);
+    for (const p of got.policies) if (!wanted.has(p)) out.push({ migration, problem: `policy ${p.split(" ")[0]} on ${name} is not declared` });
+  }
+  return out;
+}
+
+/** The key of a resource's rows in the ledger: fixed at create, from the database and the migrations. */
+export function ledgerKeyOf(conn: Pick<PgConnection, "database">, migrations: readonly Migration[]): string {
+  const crypto: typeof import("node:crypto") = require("node:crypto");
+  const h = crypto.createHash("sha256").update(conn.database);
+  for (const m of migrations) h.update("\0").update(m.id).update("\0").update(m.up);
+  return h.digest("hex").slice(0, 32);
+}
+
+/** `host:port/database#ledgerKey`: where the resource lives, so `pulumi import` can name it. */
+export function resourceIdOf(conn: Pick<PgConnection, "host" | "port" | "database">, key: string): string {
+  return `${conn.host}:${conn.port}/${conn.database}#${key}`;
+}
+
+/** Parses {@link resourceIdOf}; undefined for IDs of another shape. */
+export function parseResourceId(id: string): { host: string; port: number; database: string; key: string } | undefined {
+  const m = /^(.+):(\d+)\/([^#]+)#([0-9a-f]{32})$/.exec(id ?? "");
+  return m ? { host: m[1]!, port: Number(m[2]), database: m[3]!, key: m[4]! } : undefined;
+}
+
+/**
+ * In one transaction: applies what `choose` picks (given what the ledger records under `key`),
+ * then records every migration of `desired` in the ledger with the catalog facts of its tables
+ * as they are now.
+ */
+async function applyAndRecord(
+  conn: PgConnection,
+  key: string,
+  choose: (recorded: AppliedMigration[]) => readonly Migration[],
+  desired: readonly Migration[],
+): Promise<void> {
+  await inTransaction(conn, async (q) => {
+    await q(LOCK_SQL);
+    const recorded = (await ledgerRows(q, key)).map((r) => ({ id: r.migration_id, checksum: r.checksum, repeatable: r.repeatable }));
+    for (const m of choose(recorded)) {
       try {
-        await run(m.up);
+        await q(m.up);
       } catch (e) {
         throw describeFailure("up", m.id, e);
       }
+    }
+    await ensureLedger(q);
+    const keep = desired.map((m) => m.id);
+    await q(`DELETE FROM ${ledgerName()} WHERE ledger_key = $1 AND NOT (migration_id = ANY($2::text[]))`, [key, keep]);
+    for (const [i, m] of desired.entries()) {
+      const tables = (m.tables ?? []).map((t) => ({ schema: t.schema, table: t.table }));
+      const facts = await tableFacts(q, tables);
+      await q(
+        `INSERT INTO ${ledgerName()} (ledger_key, migration_id, position, checksum, repeatable, up, down, tables, facts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+         ON CONFLICT (ledger_key, migration_id) DO UPDATE SET position = EXCLUDED.position, checksum = EXCLUDED.checksum,
+           repeatable = EXCLUDED.repeatable, up = EXCLUDED.up, down = EXCLUDED.down, tables = EXCLUDED.tables, facts = EXCLUDED.facts,
+           applied_at = now()
+         WHERE ROW(${ledgerName()}.position, ${ledgerName()}.checksum, ${ledgerName()}.up, ${ledgerName()}.down, ${ledgerName()}.tables, ${ledgerName()}.facts)
+           IS DISTINCT FROM ROW(EXCLUDED.position, EXCLUDED.checksum, EXCLUDED.up, EXCLUDED.down, EXCLUDED.tables, EXCLUDED.facts)`,
+        [key, m.id, i, checksumOf(m), m.repeatable === true, m.up, m.down, JSON.stringify(tables), JSON.stringify(facts)],
+      );
     }
   });
 }
@@ -128,8 +350,13 @@ function record(migrations: readonly Migration[]): AppliedMigration[] {
   return migrations.map((m) => ({ id: m.id, checksum: checksumOf(m), repeatable: m.repeatable === true }));
 }
 
-function resourceId(conn: PgConnection, migrations: readonly Migration[]): string {
-  return `${conn.host}:${conn.port}/${conn.database}#${migrations.map((m) => m.id).join(",")}`.slice(0, 512);
+/** The state the provider keeps: inputs, the applied list, the ledger key and the drift `read` found. */
+function outputsOf(connection: PgConnection, migrations: readonly Migration[], key: string, applied: readonly AppliedMigration[], drift: readonly Drift[]): SqlMigrationsOutputs {
+  return { connection, migrations, ledgerKey: key, applied, drift };
+}
+
+function sameConnection(a: PgConnection, b: PgConnection): boolean {
+  return a.host === b.host && a.port === b.port && a.user === b.user && a.password === b.password && a.sslMode === b.sslMode && a.database === b.database;
 }
 
 /** The dynamic provider. Exported so tests can serialize it the way the engine does. */
@@ -150,18 +377,27 @@ export const sqlMigrationsProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs: news, failures };
   },
 
-  async diff(_id: string, olds: SqlMigrationsOutputs, news: SqlMigrationsInputs) {
-    const step = planMigrations(olds.applied ?? [], news.migrations);
+  /**
+   * Olds may be empty or partial (`pulumi import` before a read, state written by an older
+   * version): whatever is unknown counts as "must be applied", which is safe because every
+   * migration is idempotent.
+   */
+  async diff(_id: string, olds: Partial<SqlMigrationsOutputs>, news: SqlMigrationsInputs) {
+    const old = olds ?? {};
+    const step = planMigrations(Array.isArray(old.applied) ? old.applied : [], news.migrations);
     if (step.problems.length > 0) throw new Error(`cannot update SQL migrations: ${step.problems.join("; ")}`);
     // A new host or port may be the same server under another name (a proxy, a failover
     // endpoint): update in place, never drop. Only another database is another place.
-    const replaces: string[] = [];
-    const o = olds.connection;
+    const o = old.connection;
     const n = news.connection;
-    if (o.database !== n.database) replaces.push("connection");
-    const connectionChanged = o.host !== n.host || o.port !== n.port || o.user !== n.user || o.password !== n.password || o.sslMode !== n.sslMode;
+    const replaces = o && typeof o.database === "string" && o.database !== n.database ? ["connection"] : [];
+    // Only the connection changed (a rotated admin password): an update stores it, so a later
+    // delete or read connects with it.
+    const connectionChanged = !o || !sameConnection(o, n);
+    const drifted = Array.isArray(old.drift) && old.drift.length > 0;
+    const unknown = !Array.isArray(old.applied) || typeof old.ledgerKey !== "string";
     return {
-      changes: replaces.length > 0 || step.apply.length > 0 || connectionChanged,
+      changes: replaces.length > 0 || step.apply.length > 0 || connectionChanged || drifted || unknown,
       replaces,
       // The replacement lives in another database: create it before removing the old one.
       deleteBeforeReplace: false,
@@ -169,30 +405,104 @@ export const sqlMigrationsProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: SqlMigrationsInputs) {
-    await applyAll(inputs.connection, inputs.migrations);
-    return { id: resourceId(inputs.connection, inputs.migrations), outs: { ...inputs, applied: record(inputs.migrations) } };
+    const key = ledgerKeyOf(inputs.connection, inputs.migrations);
+    await applyAndRecord(inputs.connection, key, () => inputs.migrations, inputs.migrations);
+    return { id: resourceIdOf(inputs.connection, key), outs: outputsOf(inputs.connection, inputs.migrations, key, record(inputs.migrations), []) };
   },
 
-  async update(_id: string, olds: SqlMigrationsOutputs, news: SqlMigrationsInputs) {
-    const step = planMigrations(olds.applied ?? [], news.migrations);
-    if (step.problems.length > 0) throw new Error(`cannot update SQL migrations: ${step.problems.join("; ")}`);
-    if (step.apply.length > 0) await applyAll(news.connection, step.apply);
-    return { outs: { ...news, applied: record(news.migrations) } };
+  /**
+   * The live state: which migrations the ledger records as applied, and the drift between the
+   * catalog facts recorded when they were applied and the live catalog (a dropped table or
+   * policy, RLS disabled or no longer forced). After `pulumi import` (no props), the connection
+   * comes from the ID and {@link ADMIN_PASSWORD_ENV} / PGUSER, and the migrations from the ledger.
+   */
+  async read(id: string, props?: Partial<SqlMigrationsOutputs>) {
+    const parsed = parseResourceId(id);
+    const saved = props?.connection;
+    if (!saved && !parsed) throw new Error(`cannot read SQL migrations ${JSON.stringify(id)}: expected an ID of the form host:port/database#<32 hex ledger key>`);
+    const conn = currentConnection(
+      saved ?? { host: parsed!.host, port: parsed!.port, database: parsed!.database, user: process.env.PGUSER ?? "postgres", password: "", sslMode: (process.env.PGSSLMODE as PgConnection["sslMode"]) ?? "require" },
+    );
+    const key = props?.ledgerKey ?? parsed?.key;
+    if (!key) throw new Error(`cannot read SQL migrations ${JSON.stringify(id)}: no ledger key in state or ID`);
+    const { rows, drift } = await inTransaction(conn, async (q) => {
+      const rows = await ledgerRows(q, key);
+      const drift: Drift[] = [];
+      for (const r of rows) drift.push(...compareFacts(r.migration_id, r.facts, await tableFacts(q, r.tables)));
+      return { rows, drift };
+    });
+    // Nothing recorded: the resource no longer exists (Pulumi drops it from state).
+    if (rows.length === 0) return { id: "", props: {} };
+    const migrations: Migration[] = rows.map((r) => ({
+      id: r.migration_id, up: r.up, down: r.down, ...(r.repeatable ? { repeatable: true } : {}), ...(r.tables.length > 0 ? { tables: r.tables } : {}),
+    }));
+    const applied = rows.map((r) => ({ id: r.migration_id, checksum: r.checksum, repeatable: r.repeatable }));
+    const connection = saved ?? conn;
+    return {
+      id,
+      props: outputsOf(connection, props?.migrations ?? migrations, key, applied, drift),
+      inputs: { connection, migrations: props?.migrations ?? migrations },
+    };
   },
 
-  async delete(_id: string, olds: SqlMigrationsOutputs) {
-    const downs = [...olds.migrations].reverse();
-    await inTransaction(olds.connection, async (run) => {
-      for (const m of downs) {
+  async update(id: string, olds: Partial<SqlMigrationsOutputs>, news: SqlMigrationsInputs) {
+    const old = olds ?? {};
+    const known = Array.isArray(old.applied) ? old.applied : undefined;
+    const first = planMigrations(known ?? [], news.migrations);
+    if (first.problems.length > 0) throw new Error(`cannot update SQL migrations: ${first.problems.join("; ")}`);
+    const key = old.ledgerKey ?? parseResourceId(id)?.key ?? ledgerKeyOf(news.connection, news.migrations);
+    // Drifted migrations are applied again (every `up` is idempotent and restores its objects).
+    const drifted = new Set((old.drift ?? []).map((d) => d.migration));
+    const ledgerStale = known === undefined || typeof old.ledgerKey !== "string" || first.apply.length > 0 || drifted.size > 0;
+    if (ledgerStale) {
+      await applyAndRecord(
+        news.connection,
+        key,
+        (recorded) => {
+          // State without the applied list (an import, older state): the ledger says what is applied.
+          const step = known === undefined ? planMigrations(recorded, news.migrations) : first;
+          if (step.problems.length > 0) throw new Error(`cannot update SQL migrations: ${step.problems.join("; ")}`);
+          const again = new Set([...step.apply.map((m) => m.id), ...drifted]);
+          return news.migrations.filter((m) => again.has(m.id));
+        },
+        news.migrations,
+      );
+    }
+    return { outs: outputsOf(news.connection, news.migrations, key, record(news.migrations), []) };
+  },
+
+  /**
+   * Runs every `down` in reverse order and removes the ledger rows, in one transaction, with
+   * the current admin password ({@link currentConnection}).
+   */
+  async delete(id: string, props: Partial<SqlMigrationsOutputs>) {
+    const parsed = parseResourceId(id);
+    if (!props?.connection) throw new Error(`cannot delete SQL migrations ${JSON.stringify(id)}: no connection in state (run pulumi refresh first)`);
+    const conn = currentConnection(props.connection);
+    const key = props.ledgerKey ?? parsed?.key;
+    await inTransaction(conn, async (q) => {
+      await q(LOCK_SQL);
+      const list = props.migrations && props.migrations.length > 0 ? props.migrations : key ? await ledgerRowsAsMigrations(q, key) : [];
+      for (const m of [...list].reverse()) {
         try {
-          await run(m.down);
+          await q(m.down);
         } catch (e) {
           throw describeFailure("down", m.id, e);
         }
       }
+      if (key && (await ledgerExists(q))) {
+        await q(`DELETE FROM ${ledgerName()} WHERE ledger_key = $1`, [key]);
+        // The last resource of the database leaves no ledger behind.
+        const left = await q(`SELECT 1 FROM ${ledgerName()} LIMIT 1`);
+        if (left.rowCount === 0) await q(`DROP SCHEMA ${quoteIdent(LEDGER_SCHEMA)} CASCADE`);
+      }
     });
   },
 };
+
+async function ledgerRowsAsMigrations(q: Query, key: string): Promise<Migration[]> {
+  return (await ledgerRows(q, key)).map((r) => ({ id: r.migration_id, up: r.up, down: r.down }));
+}
 
 /** Inputs of {@link SqlMigrations}; the connection is made secret. */
 export interface SqlMigrationsArgs {
@@ -210,7 +520,7 @@ export class SqlMigrations extends pulumi.dynamic.Resource {
     super(
       sqlMigrationsProvider,
       name,
-      { connection: pulumi.secret(args.connection), migrations: args.migrations, applied: undefined },
+      { connection: pulumi.secret(args.connection), migrations: args.migrations, applied: undefined, ledgerKey: undefined, drift: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "controlcore",
       "SqlMigrations",

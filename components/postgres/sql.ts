@@ -37,6 +37,18 @@ export interface Migration {
   readonly down: string;
   /** Re-applied whenever its SQL changes (Flyway's repeatable migrations); versioned otherwise. */
   readonly repeatable?: boolean;
+  /**
+   * Tables whose row-level security this migration establishes. The provider records their
+   * catalog facts (present, RLS enabled and forced, policies) when it applies the migration,
+   * and `read` compares them with the live catalog, so `pulumi refresh` sees drift.
+   */
+  readonly tables?: readonly OwnedTable[];
+}
+
+/** A table named by schema and name (either may contain any character). */
+export interface OwnedTable {
+  readonly schema: string;
+  readonly table: string;
 }
 
 /** The tenant tables every level provides, by logical key. */
@@ -120,6 +132,10 @@ export function layoutFor(names: TenantNames, level: IsolationLevel, sharedDatab
         tenantDefault: `${qualified(ROW_LEVEL_SCHEMA, "session_tenant")}()`,
       };
   }
+}
+
+function ownedTables(l: PgLayout, extra: string[] = []): OwnedTable[] {
+  return [...extra, ...TENANT_TABLES.map((k) => l.tables[k])].map((table) => ({ schema: l.schema, table }));
 }
 
 /** Serializes migrations of one database: shared objects are created by whichever tenant comes first. */
@@ -359,6 +375,7 @@ export function tenantMigrations(
         id: "0001_tenant_tables",
         up: `${LOCK}\n${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
         down: dropTablesDdl(l),
+        tables: ownedTables(l),
       },
       limitsMigration(names, l, limits),
     ];
@@ -382,6 +399,7 @@ GRANT USAGE ON SCHEMA ${schema} TO ${group};`,
         id: "0002_tenant_tables",
         up: `${LOCK}\n${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
         down: dropTablesDdl(l),
+        tables: ownedTables(l),
       },
       limitsMigration(names, l, limits),
     ];
@@ -418,6 +436,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${READ_WRITE_TABLES.map(t).join(", ")} T
 GRANT SELECT, INSERT ON ${t("audit_log")} TO ${group};
 GRANT SELECT ON ${t("limits")} TO ${group};`,
     down: dropSharedWhenUnused(l, `EXISTS (SELECT 1 FROM ${tenants})`),
+    tables: ownedTables(l, ["tenants"]),
   };
   const deleteOwnRows = [...READ_WRITE_TABLES, "audit_log", "limits"]
     .map((k) => `DELETE FROM ${t(k as TenantTable)} WHERE tenant_id = ${literal(names.id)};`)

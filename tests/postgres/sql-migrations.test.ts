@@ -10,9 +10,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runUnderMocks } from "../../cli/engine/mock-engine";
-import { checksumOf, planMigrations } from "../../components/postgres/sql-migrations";
-import type { Migration } from "../../components/postgres/sql";
-import { adminClient, freshDatabase, PG_ADMIN, PG_HOST, PG_PORT } from "../helpers/pg";
+import { ADMIN_PASSWORD_ENV, checksumOf, parseResourceId, planMigrations } from "../../components/postgres/sql-migrations";
+import { layoutFor, type Migration, tenantMigrations } from "../../components/postgres/sql";
+import { tenantNames } from "../../components/naming";
+import { adminClient, freshDatabase, PG_ADMIN, PG_HOST, PG_PORT, runTag } from "../helpers/pg";
+import { type PasswordServer, startPasswordServer } from "./password-server";
+
+function withoutPasswordEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { [ADMIN_PASSWORD_ENV]: _drop, ...rest } = env;
+  void _drop;
+  return rest;
+}
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 
@@ -66,6 +74,9 @@ describe("the serialized provider against a real PostgreSQL", () => {
 
   /** Runs one provider operation in a fresh Node.js process, as the engine's provider host does. */
   function op(name: string, ...args: unknown[]): any {
+    return opWithEnv({}, name, ...args);
+  }
+  function opWithEnv(env: Record<string, string>, name: string, ...args: unknown[]): any {
     const script = `
       const requireFromString = require("require-from-string");
       const fs = require("node:fs");
@@ -74,7 +85,9 @@ describe("the serialized provider against a real PostgreSQL", () => {
         (r) => process.stdout.write(JSON.stringify(r === undefined ? null : r)),
         (e) => { process.stdout.write(JSON.stringify({ error: e.message })); },
       );`;
-    const out = execFileSync(process.execPath, ["-e", script, providerFile, name, JSON.stringify(args)], { cwd: PROJECT, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["-e", script, providerFile, name, JSON.stringify(args)], {
+      cwd: PROJECT, encoding: "utf8", env: { ...withoutPasswordEnv(process.env), ...env },
+    });
     return JSON.parse(out);
   }
 
@@ -121,5 +134,166 @@ describe("the serialized provider against a real PostgreSQL", () => {
 
     expect(op("delete", created.id, updated.outs)).toBeNull();
     expect(await tables()).toEqual([]);
+  });
+
+  /** A migration that owns a table with forced RLS and one policy, so drift in each can be seen. */
+  const rls: Migration = {
+    id: "0001_guarded",
+    up: `CREATE TABLE IF NOT EXISTS guarded (id int PRIMARY KEY, owner text NOT NULL DEFAULT current_user);
+ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
+ALTER TABLE guarded FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS own_rows ON guarded;
+CREATE POLICY own_rows ON guarded USING (owner = current_user) WITH CHECK (owner = current_user);`,
+    down: "DROP TABLE IF EXISTS guarded;",
+    tables: [{ schema: "public", table: "guarded" }],
+  };
+
+  async function sql(text: string): Promise<any[]> {
+    const c = await adminClient(db.name);
+    try {
+      return (await c.query(text)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+
+  it("read reports the ledger and the drift of the live catalog; the next update repairs it", async () => {
+    const created = op("create", { connection: conn(), migrations: [rls] });
+    const read0 = op("read", created.id, created.outs);
+    expect(read0.id).toBe(created.id);
+    expect(read0.props.applied).toEqual([{ id: "0001_guarded", checksum: checksumOf(rls), repeatable: false }]);
+    expect(read0.props.drift).toEqual([]);
+    const news = { connection: conn(), migrations: [rls] };
+    expect(op("diff", created.id, read0.props, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+
+    // Someone drops the policy and stops forcing RLS behind Pulumi's back.
+    await sql("DROP POLICY own_rows ON guarded; ALTER TABLE guarded NO FORCE ROW LEVEL SECURITY");
+    const read1 = op("read", created.id, created.outs);
+    expect(read1.props.drift).toEqual([
+      { migration: "0001_guarded", problem: 'row-level security is not forced on "public"."guarded"' },
+      { migration: "0001_guarded", problem: 'policy own_rows on "public"."guarded" is missing or changed' },
+    ]);
+    expect(op("diff", created.id, read1.props, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const repaired = op("update", created.id, read1.props, news);
+    expect(repaired.outs.drift).toEqual([]);
+    expect(op("read", created.id, repaired.outs).props.drift).toEqual([]);
+    expect(await sql("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'guarded'")).toEqual([
+      { relrowsecurity: true, relforcerowsecurity: true },
+    ]);
+
+    // RLS disabled outright, and a policy nobody declared.
+    await sql("ALTER TABLE guarded DISABLE ROW LEVEL SECURITY; CREATE POLICY open_all ON guarded USING (true)");
+    expect(op("read", created.id, repaired.outs).props.drift).toEqual([
+      { migration: "0001_guarded", problem: 'row-level security is disabled on "public"."guarded"' },
+      { migration: "0001_guarded", problem: 'policy open_all on "public"."guarded" is not declared' },
+    ]);
+    await sql("DROP TABLE guarded");
+    expect(op("read", created.id, repaired.outs).props.drift).toEqual([{ migration: "0001_guarded", problem: 'table "public"."guarded" is missing' }]);
+
+    // Deleted: the ledger rows go, the ledger itself with the last resource, and read says "gone".
+    expect(op("delete", created.id, repaired.outs)).toBeNull();
+    expect(await sql("SELECT nspname FROM pg_namespace WHERE nspname = 'controlcore_migrations'")).toEqual([]);
+    expect(op("read", created.id, repaired.outs)).toEqual({ id: "", props: {} });
+  });
+
+  it("sees drift in a real tenant's tables: the row level's shared tables declare what they own", async () => {
+    const names = tenantNames(`drift-${runTag()}`);
+    const layout = layoutFor(names, "row", db.name);
+    const migrations = tenantMigrations(names, layout, { max_policies: 5, max_resources: 5, max_bouncers: 5, max_users: 5 }, { adminRole: PG_ADMIN });
+    const created = op("create", { connection: conn(), migrations });
+    try {
+      expect(op("read", created.id, created.outs).props.drift).toEqual([]);
+      await sql("ALTER TABLE cc_row_tenants.policies NO FORCE ROW LEVEL SECURITY; DROP POLICY tenant_isolation ON cc_row_tenants.users");
+      expect(op("read", created.id, created.outs).props.drift).toEqual([
+        { migration: "0001_row_level_shared", problem: 'row-level security is not forced on "cc_row_tenants"."policies"' },
+        { migration: "0001_row_level_shared", problem: 'policy tenant_isolation on "cc_row_tenants"."users" is missing or changed' },
+      ]);
+    } finally {
+      expect(op("delete", created.id, created.outs)).toBeNull();
+    }
+    expect(await sql("SELECT nspname FROM pg_namespace WHERE nspname IN ('cc_row_tenants', 'controlcore_migrations')")).toEqual([]);
+  });
+
+  it("after pulumi import ({} olds): diff does not crash, read from the ID alone fills the state, delete works", async () => {
+    const created = op("create", { connection: conn(), migrations: [m1, r1] });
+    const news = { connection: conn(), migrations: [m1, r1] };
+    // The engine diffs an imported resource against whatever it has: nothing at all.
+    expect(op("diff", created.id, {}, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(op("diff", created.id, { connection: conn() }, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(parseResourceId(created.id)).toEqual({ host: PG_HOST, port: PG_PORT, database: db.name, key: created.outs.ledgerKey });
+
+    const imported = opWithEnv({ PGSSLMODE: "disable", PGUSER: PG_ADMIN }, "read", created.id, {});
+    expect(imported.id).toBe(created.id);
+    expect(imported.props.applied).toEqual(created.outs.applied);
+    expect(imported.props.migrations).toEqual([m1, r1]);
+    expect(imported.props.connection).toEqual({ host: PG_HOST, port: PG_PORT, database: db.name, user: PG_ADMIN, password: "", sslMode: "disable" });
+    expect(imported.inputs).toEqual({ connection: imported.props.connection, migrations: [m1, r1] });
+    // With the state read fills in, the program's inputs are no change, and an update after a
+    // bare import re-applies idempotently without touching the data.
+    expect(op("diff", created.id, imported.props, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    await sql("INSERT INTO items VALUES (7)");
+    expect(op("update", created.id, {}, news).outs.applied).toEqual(created.outs.applied);
+    expect(await sql("SELECT id FROM items ORDER BY id")).toEqual([{ id: 1 }, { id: 7 }]);
+    // The downs come from the ledger: an imported resource is deleted completely.
+    expect(op("delete", created.id, imported.props)).toBeNull();
+    expect(await tables()).toEqual([]);
+  });
+
+  describe("against a server that checks passwords", () => {
+    let server: PasswordServer;
+    const OLD = `old-${runTag()}`;
+    const NEW = `new-${runTag()}`;
+    beforeAll(async () => {
+      server = await startPasswordServer(OLD);
+    });
+    afterAll(() => server?.stop());
+    const pwConn = (password: string) => ({ host: server.host, port: server.port, database: "postgres", user: "postgres", password, sslMode: "disable" as const });
+    async function rotateTo(password: string): Promise<void> {
+      const c = await server.connect("postgres", OLD);
+      try {
+        await c.query(`ALTER ROLE postgres PASSWORD '${password}'`);
+      } finally {
+        await c.end();
+      }
+    }
+    async function guardedExists(password: string): Promise<boolean> {
+      const c = await server.connect("postgres", password);
+      try {
+        return (await c.query("SELECT to_regclass('public.guarded') IS NOT NULL AS p")).rows[0].p;
+      } finally {
+        await c.end();
+      }
+    }
+
+    it("deletes with the current admin password after a rotation, not the one saved in state", async () => {
+      const created = op("create", { connection: pwConn(OLD), migrations: [rls] });
+      expect(await guardedExists(OLD)).toBe(true);
+      await rotateTo(NEW);
+      await expect(server.connect("postgres", OLD)).rejects.toThrow('password authentication failed for user "postgres"');
+
+      // `pulumi destroy` straight after an out-of-band rotation: the saved password is refused...
+      expect(op("delete", created.id, created.outs)).toEqual({ error: 'password authentication failed for user "postgres"' });
+      expect(await guardedExists(NEW)).toBe(true);
+      // ...and the current one, from the environment of `pulumi destroy`, is used.
+      expect(opWithEnv({ [ADMIN_PASSWORD_ENV]: NEW }, "delete", created.id, created.outs)).toBeNull();
+      expect(await guardedExists(NEW)).toBe(false);
+    });
+
+    it("a rotation through stack config: diff reports the connection-only change, update stores it, delete then needs nothing", async () => {
+      const created = op("create", { connection: pwConn(NEW), migrations: [rls] });
+      const rotated = `newer-${runTag()}`;
+      const c = await server.connect("postgres", NEW);
+      try {
+        await c.query(`ALTER ROLE postgres PASSWORD '${rotated}'`);
+      } finally {
+        await c.end();
+      }
+      const news = { connection: pwConn(rotated), migrations: [rls] };
+      expect(op("diff", created.id, created.outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      const updated = op("update", created.id, created.outs, news);
+      expect(updated.outs.connection.password).toBe(rotated);
+      expect(op("delete", created.id, updated.outs)).toBeNull();
+      expect(await guardedExists(rotated)).toBe(false);
+    });
   });
 });
