@@ -5,6 +5,7 @@
  * Names: `{tenant}.{baseDomain}` (the spec's subdomain), `*.{tenant}.{baseDomain}` (the spec's
  * `ssl_certificate: "*.{subdomain}"`) and an optional custom domain the tenant owns.
  */
+import { InputError, type Problem } from "../errors";
 import type { TenantNames } from "../naming";
 
 /** The spec's base domain. */
@@ -14,16 +15,17 @@ export const DNS_NAME_MAX_LENGTH = 253;
 /** Longest DNS label (RFC 1035). */
 export const DNS_LABEL_MAX_LENGTH = 63;
 
-/** The error a refused custom domain throws; `problems` lists every reason. */
-export class CustomDomainError extends Error {
-  constructor(
-    readonly domain: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`invalid custom domain ${JSON.stringify(domain)}: ${problems.join("; ")}`);
-    this.name = "CustomDomainError";
-  }
-}
+/**
+ * Longest first name (`DomainName`) of an ACM certificate: "In compliance with RFC 5280, the
+ * length of the domain name (technically, the Common Name) that you provide cannot exceed 64
+ * octets (characters), including periods. To add a longer domain name, specify it in the Subject
+ * Alternative Name field, which supports names up to 253 octets in length."
+ * https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html
+ */
+export const ACM_FIRST_NAME_MAX_OCTETS = 64;
+
+/** The stack config key of the tenant's custom domain (problem paths name it). */
+export const CUSTOM_DOMAIN_KEY = "customDomain";
 
 /** Problems of one label, given that uppercase letters are reported once for the whole name. */
 function labelProblems(label: string, index: number): string[] {
@@ -112,10 +114,15 @@ export function customDomainProblems(domain: unknown, context: CustomDomainConte
   return [];
 }
 
-/** Throws {@link CustomDomainError} listing every problem, or returns the domain typed. */
+/** {@link customDomainProblems} as {@link Problem}s of the `customDomain` key, each naming the value. */
+export function customDomainInputProblems(domain: unknown, context: CustomDomainContext, path = CUSTOM_DOMAIN_KEY): Problem[] {
+  return customDomainProblems(domain, context).map((message) => ({ path, message: `${JSON.stringify(domain)}: ${message}` }));
+}
+
+/** Throws one {@link InputError} listing every problem, or returns the domain typed. */
 export function validateCustomDomain(domain: unknown, context: CustomDomainContext): string {
-  const problems = customDomainProblems(domain, context);
-  if (problems.length > 0) throw new CustomDomainError(String(domain), problems);
+  const problems = customDomainInputProblems(domain, context);
+  if (problems.length > 0) throw new InputError(`custom domain of ${context.subdomain}`, problems);
   return domain as string;
 }
 
@@ -129,10 +136,12 @@ export interface TenantHostnames {
   readonly customDomain: string | undefined;
 }
 
-/** Derives the tenant's host names; validates the custom domain against the base domain. */
+/**
+ * Derives the tenant's host names. Pure derivation: the custom domain is validated by
+ * {@link customDomainInputProblems} (TenantNetwork does it before it registers anything).
+ */
 export function tenantHostnames(names: TenantNames, baseDomain: string, customDomain?: string): TenantHostnames {
   const subdomain = `${names.dnsLabel}.${baseDomain}`;
-  if (customDomain !== undefined) validateCustomDomain(customDomain, { baseDomain, subdomain });
   return { subdomain, wildcard: `*.${subdomain}`, customDomain };
 }
 
@@ -163,6 +172,53 @@ export function validationDomain(domain: string): string {
 }
 
 /**
+ * Orders a certificate's names for ACM: the first name that fits in
+ * {@link ACM_FIRST_NAME_MAX_OCTETS} becomes `domainName`, every other name a SAN (up to 253).
+ * When none of `names` fits, `fallback` (the tenant's platform subdomain, which the stack can
+ * always validate in the platform zone) is put first. All names are ASCII (validated), so one
+ * character is one octet.
+ *
+ * @returns undefined when no name, not even the fallback, fits.
+ */
+export function acmNameOrder(names: readonly string[], fallback: string): { domainName: string; subjectAlternativeNames: string[] } | undefined {
+  const fits = (n: string) => n.length <= ACM_FIRST_NAME_MAX_OCTETS;
+  const first = names.find(fits) ?? (fits(fallback) ? fallback : undefined);
+  if (first === undefined) return undefined;
+  const all = names.includes(first) ? names : [first, ...names];
+  return { domainName: first, subjectAlternativeNames: all.filter((n) => n !== first) };
+}
+
+/** The validation records of a certificate over `names` (the apex and its wildcard share one). */
+function validationsFor(names: readonly string[], hostnames: TenantHostnames): PlannedValidation[] {
+  const out: PlannedValidation[] = [];
+  if (names.includes(hostnames.subdomain) || names.includes(hostnames.wildcard)) {
+    out.push({ key: "subdomain", domain: hostnames.subdomain, inPlatformZone: true });
+  }
+  const custom = hostnames.customDomain;
+  if (custom !== undefined && names.includes(custom)) out.push({ key: "custom-domain", domain: custom, inPlatformZone: false });
+  return out;
+}
+
+/** What a tenant's certificates are asked to cover. */
+export interface CertificateOptions {
+  readonly hostnames: TenantHostnames;
+  readonly mode: "per-tenant" | "platform-wildcard";
+  /** Include the custom domain (its stage is `serve`). */
+  readonly serveCustomDomain: boolean;
+  /** The consumer holds exactly one certificate for all of the tenant's names. */
+  readonly singleCertificate: boolean;
+}
+
+/** The names the tenant certificate must cover, in order of preference for the first name. */
+function certificateNames(options: CertificateOptions): string[] | undefined {
+  const { hostnames, mode, serveCustomDomain, singleCertificate } = options;
+  const custom = serveCustomDomain ? hostnames.customDomain : undefined;
+  if (mode === "per-tenant") return custom ? [hostnames.subdomain, hostnames.wildcard, custom] : [hostnames.subdomain, hostnames.wildcard];
+  if (custom === undefined) return undefined;
+  return singleCertificate ? [custom, hostnames.subdomain] : [custom];
+}
+
+/**
  * The tenant certificate's names.
  *
  * - `per-tenant`: the subdomain, its wildcard and (when served) the custom domain.
@@ -170,31 +226,58 @@ export function validationDomain(domain: string): string {
  *   tenant certificate exists only for a served custom domain; it also names the subdomain when
  *   `singleCertificate` (a standard distribution holds exactly one certificate).
  *
+ * ACM refuses a first name over 64 octets; a longer custom domain (up to 253) goes into the SANs
+ * with the subdomain first ({@link acmNameOrder}). {@link certificateProblems} reports the case
+ * where even the subdomain is too long; this function then throws.
+ *
  * @returns undefined when the tenant needs no certificate of its own.
  */
-export function certificatePlan(options: {
-  readonly hostnames: TenantHostnames;
-  readonly mode: "per-tenant" | "platform-wildcard";
-  /** Include the custom domain (its stage is `serve`). */
-  readonly serveCustomDomain: boolean;
-  /** The consumer holds exactly one certificate for all of the tenant's names. */
-  readonly singleCertificate: boolean;
-}): CertificatePlan | undefined {
-  const { hostnames, mode, serveCustomDomain, singleCertificate } = options;
-  const custom = serveCustomDomain ? hostnames.customDomain : undefined;
-  const subdomainValidation: PlannedValidation = { key: "subdomain", domain: hostnames.subdomain, inPlatformZone: true };
-  const customValidation = (d: string): PlannedValidation => ({ key: "custom-domain", domain: d, inPlatformZone: false });
-  if (mode === "per-tenant") {
-    return {
-      domainName: hostnames.subdomain,
-      subjectAlternativeNames: custom ? [hostnames.wildcard, custom] : [hostnames.wildcard],
-      validations: custom ? [subdomainValidation, customValidation(custom)] : [subdomainValidation],
-    };
-  }
+export function certificatePlan(options: CertificateOptions): CertificatePlan | undefined {
+  const names = certificateNames(options);
+  if (names === undefined) return undefined;
+  const order = acmNameOrder(names, options.hostnames.subdomain);
+  if (order === undefined) throw new InputError("certificate names", firstNameProblems(names, options.hostnames));
+  const all = [order.domainName, ...order.subjectAlternativeNames];
+  return { ...order, validations: validationsFor(all, options.hostnames) };
+}
+
+/**
+ * The certificate requested for a custom domain in the `verify` stage, only to obtain its
+ * validation record. The custom domain alone when it fits ACM's first name; otherwise the
+ * subdomain first and the custom domain as a SAN (its record is the same either way).
+ */
+export function claimCertificatePlan(hostnames: TenantHostnames): { domainName: string; subjectAlternativeNames: string[] } | undefined {
+  const custom = hostnames.customDomain;
   if (custom === undefined) return undefined;
-  return singleCertificate
-    ? { domainName: custom, subjectAlternativeNames: [hostnames.subdomain], validations: [subdomainValidation, customValidation(custom)] }
-    : { domainName: custom, subjectAlternativeNames: [], validations: [customValidation(custom)] };
+  return acmNameOrder([custom], hostnames.subdomain);
+}
+
+function firstNameProblems(names: readonly string[], hostnames: TenantHostnames): Problem[] {
+  const listed = [...new Set([...names, hostnames.subdomain])].map((n) => `${n} (${n.length})`).join(", ");
+  const base = hostnames.subdomain.slice(hostnames.subdomain.indexOf(".") + 1);
+  const label = hostnames.subdomain.slice(0, hostnames.subdomain.indexOf("."));
+  return [
+    {
+      path: "platform.network.baseDomain",
+      message:
+        `${JSON.stringify(base)} (${base.length} octets) makes the tenant's subdomain ${hostnames.subdomain} ${hostnames.subdomain.length} octets long, ` +
+        `and none of its certificate's names fits ACM's first name (DomainName, at most ${ACM_FIRST_NAME_MAX_OCTETS} octets; longer names may only be SANs): ${listed}; ` +
+        `expected a baseDomain of at most ${ACM_FIRST_NAME_MAX_OCTETS - label.length - 1} octets for tenant ${JSON.stringify(label)}, or certificateMode platform-wildcard`,
+    },
+  ];
+}
+
+/**
+ * Every problem of the tenant's certificates (empty when ACM accepts them): a certificate whose
+ * names all exceed ACM's 64-octet first name. Names the key, its value and the lengths.
+ */
+export function certificateProblems(options: CertificateOptions, claimDomain: string | undefined): Problem[] {
+  const names = certificateNames(options) ?? [];
+  const subdomain = options.hostnames.subdomain;
+  const mainFails = names.length > 0 && acmNameOrder(names, subdomain) === undefined;
+  const claimFails = claimDomain !== undefined && acmNameOrder([claimDomain], subdomain) === undefined;
+  if (!mainFails && !claimFails) return [];
+  return firstNameProblems([...names, ...(claimDomain !== undefined ? [claimDomain] : [])], options.hostnames);
 }
 
 /** One entry of an ACM certificate's `domainValidationOptions`. */

@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError, type Problem } from "../errors";
 import type { TenantNames } from "../naming";
 import { CLOUDFRONT_HOSTED_ZONE_ID, distributionSettings, distributionTenantSettings } from "./cdn-settings";
 import type { NetworkPlatform } from "./config";
@@ -39,6 +40,29 @@ export interface TenantCdnArgs {
   readonly tags: Record<string, string>;
 }
 
+/** Every problem of the arguments (empty when the CDN presence can be declared). */
+export function tenantCdnProblems(args: TenantCdnArgs): Problem[] {
+  const problems: Problem[] = [];
+  const { network } = args;
+  if (args.domains.length === 0) problems.push({ path: "domains", message: "[] is empty; expected at least the tenant's subdomain" });
+  if (network.cdn.mode === "distribution-tenant") {
+    for (const key of ["multiTenantDistributionId", "routingEndpoint"] as const) {
+      if (network.cdn[key] === undefined) {
+        problems.push({
+          path: `platform.network.cdn.${key}`,
+          message: "missing; required when network.cdn.mode is distribution-tenant and the plan enables the CDN (the platform's multi-tenant distribution ID and its connection group's routing endpoint)",
+        });
+      }
+    }
+  } else if (args.certificateArn === undefined) {
+    problems.push({
+      path: "certificateArn",
+      message: "nothing; a certificate is required in network.cdn.mode distribution (a standard distribution serves its aliases with exactly one certificate)",
+    });
+  }
+  return problems;
+}
+
 export class TenantCdn extends pulumi.ComponentResource {
   /** Where the tenant's DNS record points. */
   readonly endpoint: CdnEndpoint;
@@ -46,17 +70,12 @@ export class TenantCdn extends pulumi.ComponentResource {
   readonly resource: aws.cloudfront.DistributionTenant | aws.cloudfront.Distribution;
 
   constructor(name: string, args: TenantCdnArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = tenantCdnProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantCdn ${name} arguments`, problems);
     super("controlcore:network:TenantCdn", name, {}, opts);
     const { network, names } = args;
-    if (args.domains.length === 0) throw new Error(`${name}: domains is empty; expected at least the tenant's subdomain`);
 
     if (network.cdn.mode === "distribution-tenant") {
-      const missing = (["multiTenantDistributionId", "routingEndpoint"] as const).filter((k) => network.cdn[k] === undefined);
-      if (missing.length > 0) {
-        throw new Error(
-          `${name}: platform config network.cdn.${missing.join(" and network.cdn.")} ${missing.length > 1 ? "are" : "is"} required when network.cdn.mode is distribution-tenant and the plan enables the CDN (the platform's multi-tenant distribution ID and its connection group's routing endpoint)`,
-        );
-      }
       const tenant = new aws.cloudfront.DistributionTenant(
         `${name}-tenant`,
         distributionTenantSettings({
@@ -73,16 +92,13 @@ export class TenantCdn extends pulumi.ComponentResource {
       this.resource = tenant;
       this.endpoint = { recordType: "CNAME", domainName: pulumi.output(network.cdn.routingEndpoint!), hostedZoneId: undefined };
     } else {
-      if (args.certificateArn === undefined) {
-        throw new Error(`${name}: a certificate is required in network.cdn.mode distribution (a standard distribution serves its aliases with exactly one certificate)`);
-      }
       const distribution = new aws.cloudfront.Distribution(
         `${name}-distribution`,
         distributionSettings({
           names,
           aliases: args.domains,
           originDomainName: network.entryPoint.domainName,
-          certificateArn: args.certificateArn,
+          certificateArn: args.certificateArn!,
           logBucket: network.logBucket,
           webAclArn: args.webAclArn,
           priceClass: network.cdn.priceClass,

@@ -4,7 +4,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type CertificatePlan, optionFor, type ValidationOption, withoutRootDot } from "./domain-names";
+import { InputError, type Problem } from "../errors";
+import { ACM_FIRST_NAME_MAX_OCTETS, type CertificatePlan, optionFor, type ValidationOption, withoutRootDot } from "./domain-names";
 
 /** The region CloudFront reads viewer certificates from, whatever the stack's region. */
 export const CLOUDFRONT_CERTIFICATE_REGION = "us-east-1";
@@ -35,13 +36,13 @@ export interface TenantCertificateArgs {
    */
   readonly cloudFront?: boolean;
   /**
-   * A custom domain in the `verify` stage: a certificate for it alone is requested (not
-   * awaited) only to obtain its validation CNAME, published for the customer. ACM answers a
-   * domain with the same CNAME across certificates of an account, so once the customer has
-   * created it the `serve` stage validates at once.
+   * A custom domain in the `verify` stage: a certificate for it (`claimCertificatePlan`) is
+   * requested (not awaited) only to obtain its validation CNAME, published for the customer. ACM
+   * answers a domain with the same CNAME across certificates of an account, so once the customer
+   * has created it the `serve` stage validates at once.
    * @default none
    */
-  readonly claimDomain?: string;
+  readonly claim?: ClaimPlan;
   /**
    * Settings of the explicit us-east-1 provider. An explicit provider does not read the stack's
    * `aws:` config, so pass what the default provider gets from it (profile, assumeRoles,
@@ -54,6 +55,36 @@ export interface TenantCertificateArgs {
   readonly tags: Record<string, string>;
 }
 
+/** The claim certificate of a custom domain in the `verify` stage. */
+export interface ClaimPlan {
+  /** The custom domain whose validation record is published. */
+  readonly domain: string;
+  /** The certificate's first name (the domain itself when it fits ACM's 64 octets, else the subdomain). */
+  readonly domainName: string;
+  readonly subjectAlternativeNames: readonly string[];
+}
+
+/** Every problem of the arguments (empty when ACM would accept the certificates). */
+export function tenantCertificateProblems(args: TenantCertificateArgs): Problem[] {
+  const problems: Problem[] = [];
+  if (args.plan === undefined && args.claim === undefined) {
+    problems.push({ path: "plan", message: "nothing, and no claim either; expected a certificate plan or a claim" });
+  }
+  const first = (path: string, n: string) => {
+    if (n.length > ACM_FIRST_NAME_MAX_OCTETS) {
+      problems.push({ path, message: `${JSON.stringify(n)} is ${n.length} octets; ACM's first name (DomainName) takes at most ${ACM_FIRST_NAME_MAX_OCTETS}, longer names only as SANs` });
+    }
+  };
+  if (args.plan !== undefined) first("plan.domainName", args.plan.domainName);
+  if (args.claim !== undefined) {
+    first("claim.domainName", args.claim.domainName);
+    if (args.claim.domainName !== args.claim.domain && !args.claim.subjectAlternativeNames.includes(args.claim.domain)) {
+      problems.push({ path: "claim.domain", message: `${JSON.stringify(args.claim.domain)} is not among the claim certificate's names; expected it as domainName or a SAN` });
+    }
+  }
+  return problems;
+}
+
 export class TenantCertificate extends pulumi.ComponentResource {
   /** ARN of the certificate once ACM has issued it; undefined when there is none. */
   readonly certificateArn: pulumi.Output<string> | undefined;
@@ -63,11 +94,10 @@ export class TenantCertificate extends pulumi.ComponentResource {
   readonly customerRecords: pulumi.Output<CustomerDnsRecord[]>;
 
   constructor(name: string, args: TenantCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = tenantCertificateProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantCertificate ${name} arguments`, problems);
     super("controlcore:network:TenantCertificate", name, {}, opts);
     const { plan, tags } = args;
-    if (plan === undefined && args.claimDomain === undefined) {
-      throw new Error(`${name}: TenantCertificate needs a certificate plan or a claimDomain; got neither`);
-    }
     this.provider = args.cloudFront
       ? new aws.Provider(
           `${name}-${CLOUDFRONT_CERTIFICATE_REGION}`,
@@ -126,16 +156,25 @@ export class TenantCertificate extends pulumi.ComponentResource {
       this.certificateArn = validation.certificateArn;
     }
 
-    if (args.claimDomain !== undefined) {
-      const domain = args.claimDomain;
+    if (args.claim !== undefined) {
+      const { domain } = args.claim;
       const claim = new aws.acm.Certificate(
         `${name}-claim`,
-        { domainName: domain, validationMethod: "DNS", tags },
+        {
+          domainName: args.claim.domainName,
+          ...(args.claim.subjectAlternativeNames.length > 0 ? { subjectAlternativeNames: [...args.claim.subjectAlternativeNames] } : {}),
+          validationMethod: "DNS",
+          tags,
+        },
         childOpts,
       );
+      // Only the custom domain's record is the customer's; a subdomain put first for ACM's
+      // 64-octet rule is validated by the platform zone (or left pending: this certificate is never awaited).
       records.push(
         (claim.domainValidationOptions as pulumi.Output<ValidationOption[]>).apply((o) =>
-          o.map((x) => ({ name: x.resourceRecordName, type: x.resourceRecordType, value: x.resourceRecordValue, purpose: `ACM validation of ${domain}` })),
+          o
+            .filter((x) => x.domainName === domain)
+            .map((x) => ({ name: x.resourceRecordName, type: x.resourceRecordType, value: x.resourceRecordValue, purpose: `ACM validation of ${domain}` })),
         ),
       );
     }

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError, type Problem } from "../errors";
 
 /** TTL of a CNAME to a CloudFront routing endpoint. */
 export const CNAME_TTL = 300;
@@ -26,16 +27,23 @@ export interface TenantDomainArgs {
   readonly target: DomainTarget;
 }
 
+/** Every problem of the arguments (empty when the record can be declared). */
+export function tenantDomainProblems(args: TenantDomainArgs): Problem[] {
+  if (args.target.recordType === "ALIAS" && args.target.hostedZoneId === undefined) {
+    return [{ path: "target.hostedZoneId", message: `nothing; an ALIAS target needs its own hosted zone ID (the zone of ${String(args.target.domainName)})` }];
+  }
+  return [];
+}
+
 export class TenantDomain extends pulumi.ComponentResource {
   /** The record's fully qualified name. */
   readonly fqdn: pulumi.Output<string>;
 
   constructor(name: string, args: TenantDomainArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = tenantDomainProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantDomain ${name} arguments`, problems);
     super("controlcore:network:TenantDomain", name, {}, opts);
     const { target } = args;
-    if (target.recordType === "ALIAS" && target.hostedZoneId === undefined) {
-      throw new Error(`${name}: an ALIAS target needs its hostedZoneId (the zone of ${String(target.domainName)})`);
-    }
     // allowOverwrite stays false: a tenant stack must never take over a name it did not create.
     const common = { zoneId: args.zoneId, name: args.subdomain, allowOverwrite: false };
     const record =

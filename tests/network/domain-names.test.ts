@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { InputError } from "../../components/errors";
 import {
+  ACM_FIRST_NAME_MAX_OCTETS,
+  acmNameOrder,
   certificatePlan,
-  CustomDomainError,
+  certificateProblems,
+  claimCertificatePlan,
   customDomainProblems,
   dedupeValidationOptions,
   DEFAULT_BASE_DOMAIN,
@@ -72,27 +76,111 @@ describe("customDomainProblems", () => {
     expect(customDomainProblems(domain, ctx)).toEqual(expected);
   });
 
-  it("throws one CustomDomainError that lists every problem", () => {
+  it("throws one InputError that lists every problem, each naming the key and the value", () => {
     let caught: unknown;
     try {
       validateCustomDomain("API_.example.com.", ctx);
     } catch (e) {
       caught = e;
     }
-    expect(caught).toBeInstanceOf(CustomDomainError);
-    expect((caught as CustomDomainError).problems).toHaveLength(3);
+    expect(InputError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toBe(
-      `invalid custom domain "API_.example.com.": it ends with a dot; write the name without the trailing root dot; it contains uppercase letters; write it in lowercase (certificate names and CloudFront aliases are compared in lowercase); label "API_" contains "_"; ${LOWER}`,
+      [
+        `invalid custom domain of acme.${base}: 3 problems`,
+        `  - customDomain: "API_.example.com.": it ends with a dot; write the name without the trailing root dot`,
+        `  - customDomain: "API_.example.com.": it contains uppercase letters; write it in lowercase (certificate names and CloudFront aliases are compared in lowercase)`,
+        `  - customDomain: "API_.example.com.": label "API_" contains "_"; ${LOWER}`,
+      ].join("\n"),
     );
   });
 
-  it("tenantHostnames validates the custom domain against the base domain", () => {
-    expect(() => tenantHostnames(tenantNames("acme"), base, `globex.${base}`)).toThrow(CustomDomainError);
+  it("tenantHostnames only derives the names (validation happens before any component registers)", () => {
     expect(tenantHostnames(tenantNames("acme"), base, "api.acme.com")).toEqual({
       subdomain: `acme.${base}`,
       wildcard: `*.acme.${base}`,
       customDomain: "api.acme.com",
     });
+  });
+});
+
+/** A valid custom domain of `n` octets (labels of at most 60; the next test checks both). */
+function domainOfLength(n: number): string {
+  const tail = ".example.com";
+  const labels: string[] = [];
+  let rest = n - tail.length; // octets of the labels before the tail, dots between them included
+  while (rest > 61) {
+    labels.push("x".repeat(60));
+    rest -= 61;
+  }
+  labels.push("y".repeat(rest));
+  return labels.join(".") + tail;
+}
+
+describe("ACM's 64-octet first name (RequestCertificate DomainName)", () => {
+  const long = domainOfLength(100);
+  const at64 = domainOfLength(64);
+  const at65 = domainOfLength(65);
+  const hostnames = (custom: string) => tenantHostnames(tenantNames("acme"), base, custom);
+
+  it("the test names have the lengths they claim and are valid custom domains", () => {
+    expect([long.length, at64.length, at65.length]).toEqual([100, 64, 65]);
+    for (const d of [long, at64, at65]) expect(customDomainProblems(d, ctx)).toEqual([]);
+    expect(ACM_FIRST_NAME_MAX_OCTETS).toBe(64);
+  });
+
+  it("acmNameOrder keeps a first name of exactly 64 octets and moves one of 65 into the SANs", () => {
+    expect(acmNameOrder([at64], `acme.${base}`)).toEqual({ domainName: at64, subjectAlternativeNames: [] });
+    expect(acmNameOrder([at65], `acme.${base}`)).toEqual({ domainName: `acme.${base}`, subjectAlternativeNames: [at65] });
+  });
+
+  it("per-tenant with a served 100-octet custom domain: the subdomain first, the long name a SAN", () => {
+    expect(certificatePlan({ hostnames: hostnames(long), mode: "per-tenant", serveCustomDomain: true, singleCertificate: false })).toEqual({
+      domainName: `acme.${base}`,
+      subjectAlternativeNames: [`*.acme.${base}`, long],
+      validations: [
+        { key: "subdomain", domain: `acme.${base}`, inPlatformZone: true },
+        { key: "custom-domain", domain: long, inPlatformZone: false },
+      ],
+    });
+  });
+
+  it("platform-wildcard with a served 65-octet custom domain: the subdomain goes first (validated in the platform zone)", () => {
+    expect(certificatePlan({ hostnames: hostnames(at65), mode: "platform-wildcard", serveCustomDomain: true, singleCertificate: false })).toEqual({
+      domainName: `acme.${base}`,
+      subjectAlternativeNames: [at65],
+      validations: [
+        { key: "subdomain", domain: `acme.${base}`, inPlatformZone: true },
+        { key: "custom-domain", domain: at65, inPlatformZone: false },
+      ],
+    });
+  });
+
+  it("the claim certificate of a long custom domain in the verify stage names the subdomain first", () => {
+    expect(claimCertificatePlan(hostnames(long))).toEqual({ domainName: `acme.${base}`, subjectAlternativeNames: [long] });
+    expect(claimCertificatePlan(hostnames("api.acme.com"))).toEqual({ domainName: "api.acme.com", subjectAlternativeNames: [] });
+  });
+
+  it("refuses, naming baseDomain, its value and the lengths, when no name of the certificate fits", () => {
+    const longBase = `${"p".repeat(40)}.${"q".repeat(10)}.example.com`; // 63 octets
+    const h = tenantHostnames(tenantNames("acme"), longBase, long);
+    expect(h.subdomain.length).toBe(68);
+    const options = { hostnames: h, mode: "per-tenant" as const, serveCustomDomain: true, singleCertificate: false };
+    const problems = certificateProblems(options, undefined);
+    expect(problems).toEqual([
+      {
+        path: "platform.network.baseDomain",
+        message:
+          `"${longBase}" (63 octets) makes the tenant's subdomain acme.${longBase} 68 octets long, and none of its certificate's names fits ACM's first name (DomainName, at most 64 octets; longer names may only be SANs): ` +
+          `acme.${longBase} (68), *.acme.${longBase} (70), ${long} (100); expected a baseDomain of at most 59 octets for tenant "acme", or certificateMode platform-wildcard`,
+      },
+    ]);
+    expect(() => certificatePlan(options)).toThrow(InputError);
+    // A served custom domain that fits rescues it: it becomes the first name.
+    expect(certificateProblems({ ...options, hostnames: tenantHostnames(tenantNames("acme"), longBase, "api.acme.com") }, undefined)).toEqual([]);
+    // platform-wildcard without a custom domain needs no tenant certificate at all.
+    expect(certificateProblems({ ...options, mode: "platform-wildcard", serveCustomDomain: false }, undefined)).toEqual([]);
+    // The claim of a long custom domain cannot fall back on a long subdomain either.
+    expect(certificateProblems({ ...options, mode: "platform-wildcard", serveCustomDomain: false }, long).map((p) => p.path)).toEqual(["platform.network.baseDomain"]);
   });
 });
 

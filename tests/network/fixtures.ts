@@ -6,7 +6,7 @@ import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
 import { type NetworkPlatform, NetworkPlatformSchema } from "../../components/network/config";
 import type { RecordedResource } from "../../cli/engine/mock-engine";
-import { tenantTags } from "../../components/tenant-stack";
+import { tenantTags } from "../../components/naming";
 import { tenantNames } from "../../components/naming";
 
 export function planFile(name: "pro" | "custom"): Plan {
@@ -20,6 +20,7 @@ export const CUSTOM_ACL = "arn:aws:wafv2:us-east-1:111122223333:global/webacl/co
 export const PLATFORM_NETWORK_RAW = {
   hostedZoneId: "Z0PLATFORMZONE1",
   entryPoint: {
+    kind: "alb",
     domainName: "cc-platform-123456.us-west-2.elb.amazonaws.com",
     hostedZoneId: "Z1H1FL5HABSF5",
   },
@@ -33,6 +34,16 @@ export const PLATFORM_NETWORK_RAW = {
     usagePlanIds: { pro: "up-pro-1", custom: "up-custom-1" },
     webAclArns: { pro: PRO_ACL, custom: CUSTOM_ACL },
   },
+};
+
+/**
+ * An API Gateway entry point: the regional domain name of the platform API's `*.{baseDomain}`
+ * custom domain, and the hosted zone of API Gateway's regional endpoints there.
+ */
+export const API_GATEWAY_ENTRY_POINT = {
+  kind: "api-gateway",
+  domainName: "d-7k2m4q9x1z.execute-api.us-west-2.amazonaws.com",
+  hostedZoneId: "Z2OJLYMUO9EFXC",
 };
 
 export function platformNetwork(overrides: Record<string, unknown> = {}): NetworkPlatform {

@@ -16,7 +16,7 @@ export interface BuildOptions {
   plan?: Plan;
   network?: Record<string, unknown>;
   customDomain?: { name: string; stage: "verify" | "serve" };
-  apiKeyValue?: string;
+  apiKeyValues?: Record<string, string>;
   awsProviderArgs?: Record<string, unknown>;
 }
 
@@ -36,7 +36,7 @@ export async function build(o: BuildOptions = {}) {
         cdnEnabled: plan.network.cdn_enabled,
         rateLimiting: plan.rate_limiting,
         limits: plan.limits,
-        apiKeyValue: o.apiKeyValue === undefined ? undefined : pulumi.output(o.apiKeyValue),
+        apiKeyValues: o.apiKeyValues === undefined ? undefined : Object.fromEntries(Object.entries(o.apiKeyValues).map(([k, v]) => [k, pulumi.output(v)])),
         awsProviderArgs: o.awsProviderArgs,
         tags: tagsFor(id, plan.name),
       });
@@ -47,7 +47,9 @@ export async function build(o: BuildOptions = {}) {
         // Caught here: a refusal must happen in the constructor, before any child exists.
         return { refusal: (e as Error).message } as Record<string, unknown>;
       }
-      const keySecret = n.apiKeyValue ? await (n.apiKeyValue as unknown as { isSecret: Promise<boolean> }).isSecret : undefined;
+      const keySecret = n.apiKeyValues
+        ? (await Promise.all(Object.values(n.apiKeyValues).map((v) => (v as unknown as { isSecret: Promise<boolean> }).isSecret))).every(Boolean)
+        : undefined;
       return { ...n.outputs(), keySecret } as Record<string, unknown>;
     },
   );

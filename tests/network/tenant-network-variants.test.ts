@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { PLACEHOLDER_RULES_NETWORK } from "../../cli/engine/placeholders-network";
 import { loadPlan } from "../../plans/load";
-import { byName, CUSTOM_ACL, ofType, PRO_ACL, providerOf, tagsFor } from "./fixtures";
-import { BASE, build, certArn } from "./harness";
+import { API_GATEWAY_ENTRY_POINT, byName, CUSTOM_ACL, ofType, PRO_ACL, providerOf, tagsFor } from "./fixtures";
+import { BASE, build } from "./harness";
 
 describe("custom domain in the verify stage", async () => {
   const run = await build({ customDomain: { name: "api.acme.com", stage: "verify" } });
@@ -31,31 +31,74 @@ describe("custom domain in the verify stage", async () => {
   });
 });
 
-describe("plan without the CDN (the platform load balancer terminates TLS)", async () => {
+describe("plan without the CDN behind an API Gateway entry point", async () => {
   const plan = loadPlan("pro", { network: { cdn_enabled: false } }).plan;
-  const listener = "arn:aws:elasticloadbalancing:us-west-2:111122223333:listener/app/cc/abc/def";
-  const run = await build({ plan, network: { entryPoint: { domainName: "cc-platform-123456.us-west-2.elb.amazonaws.com", hostedZoneId: "Z1H1FL5HABSF5", httpsListenerArn: listener } } });
+  const run = await build({ plan, network: { entryPoint: API_GATEWAY_ENTRY_POINT } });
   const rs = run.resources;
 
-  it("creates the certificate in the stack's region (no explicit provider) and attaches it to the listener", () => {
-    expect(ofType(rs, "pulumi:providers:aws").filter((p) => p.name.includes("us-east-1"))).toEqual([]);
-    expect(byName(rs, "t-acme-network-certificate-cert").provider ?? "").not.toContain("us-east-1");
-    expect(byName(rs, "t-acme-network-listener-certificate").inputs).toEqual({
-      listenerArn: listener,
-      certificateArn: certArn("t-acme-network-certificate-cert"),
-    });
-  });
-
-  it("aliases the subdomain to the platform entry point and creates no CloudFront or WAF attachment", () => {
+  it("aliases the subdomain to the API's regional custom domain and creates no CloudFront, WAF attachment or certificate", () => {
     expect(byName(rs, "t-acme-network-dns-record").inputs).toEqual({
       zoneId: "Z0PLATFORMZONE1",
       name: `acme.${BASE}`,
       type: "A",
-      aliases: [{ name: "cc-platform-123456.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5", evaluateTargetHealth: false }],
+      aliases: [{ name: API_GATEWAY_ENTRY_POINT.domainName, zoneId: API_GATEWAY_ENTRY_POINT.hostedZoneId, evaluateTargetHealth: false }],
       allowOverwrite: false,
     });
-    expect(rs.filter((r) => r.type.startsWith("aws:cloudfront"))).toEqual([]);
-    expect((run.outputs.rateLimits as { webAclArn: unknown }).webAclArn).toBeUndefined();
+    expect(rs.filter((r) => r.type.startsWith("aws:cloudfront") || r.type.startsWith("aws:acm") || r.type === "pulumi:providers:aws")).toEqual([]);
+  });
+
+  it("enforces the plan's limits with the tier usage plan alone: the tenant's key joins it", () => {
+    expect(byName(rs, "t-acme-network-rate-limit-usage-plan-key-primary").inputs.usagePlanId).toBe("up-pro-1");
+    const { limits: _limits, ...path } = run.outputs.rateLimits as Record<string, unknown>;
+    expect(path).toEqual({ entryPointKind: "api-gateway", cdn: false, webAclArn: undefined, usagePlanId: "up-pro-1", enforcedBy: ["api-gateway-usage-plan"] });
+  });
+});
+
+describe("a custom domain longer than ACM's 64-octet first name", async () => {
+  // 100 octets: a valid DNS name (labels ≤ 63), too long for RequestCertificate's DomainName.
+  const long = `${"x".repeat(60)}.${"y".repeat(27)}.example.com`;
+  const serve = await build({ customDomain: { name: long, stage: "serve" } });
+  const verify = await build({ customDomain: { name: long, stage: "verify" } });
+  const wildcardMode = await build({
+    customDomain: { name: long, stage: "serve" },
+    network: { certificateMode: "platform-wildcard", platformCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/platform-wildcard" },
+  });
+
+  it("is 100 octets long", () => expect(long.length).toBe(100));
+
+  it("serve, per-tenant: the certificate's domainName is the subdomain, the long name a SAN", () => {
+    expect(byName(serve.resources, "t-acme-network-certificate-cert").inputs).toEqual({
+      domainName: `acme.${BASE}`,
+      subjectAlternativeNames: [`*.acme.${BASE}`, long],
+      validationMethod: "DNS",
+      tags: tagsFor("acme", "pro"),
+    });
+  });
+
+  it("verify: the claim certificate names the subdomain first and publishes only the long name's record", () => {
+    expect(byName(verify.resources, "t-acme-network-certificate-claim").inputs).toEqual({
+      domainName: `acme.${BASE}`,
+      subjectAlternativeNames: [long],
+      validationMethod: "DNS",
+      tags: tagsFor("acme", "pro"),
+    });
+    const opts = PLACEHOLDER_RULES_NETWORK["aws:acm/certificate:Certificate"]!("x", { domainName: long }).extra!.domainValidationOptions as Array<Record<string, string>>;
+    expect(verify.outputs.customerDnsRecords).toEqual([
+      { name: opts[0]!.resourceRecordName, type: "CNAME", value: opts[0]!.resourceRecordValue, purpose: `ACM validation of ${long}` },
+    ]);
+  });
+
+  it("serve, platform-wildcard: the subdomain first (its record in the platform zone), the long name a SAN", () => {
+    const rs = wildcardMode.resources;
+    expect(byName(rs, "t-acme-network-certificate-cert").inputs.domainName).toBe(`acme.${BASE}`);
+    expect(byName(rs, "t-acme-network-certificate-cert").inputs.subjectAlternativeNames).toEqual([long]);
+    expect(ofType(rs, "aws:route53/record:Record").map((r) => r.name).sort()).toEqual(["t-acme-network-certificate-validation-subdomain", "t-acme-network-dns-record"]);
+  });
+
+  it("every certificate declared in all three runs has a domainName of at most 64 octets", () => {
+    const certs = [serve, verify, wildcardMode].flatMap((r) => ofType(r.resources, "aws:acm/certificate:Certificate"));
+    expect(certs.length).toBe(4);
+    for (const c of certs) expect(String(c.inputs.domainName).length, c.name).toBeLessThanOrEqual(64);
   });
 });
 
@@ -78,35 +121,72 @@ describe("platform-wildcard certificate mode", async () => {
   });
 });
 
-describe("refusals before any resource exists", () => {
+describe("refusals before anything is registered (not even the component)", () => {
+  /** Registered resources besides the test's own stack. */
+  const registered = (rs: ReadonlyArray<{ type: string }>) => rs.filter((r) => r.type !== "pulumi:pulumi:Stack");
+
   it("a custom domain under another tenant's subdomain", async () => {
     const run = await build({ customDomain: { name: `api.globex.${BASE}`, stage: "serve" } });
-    expect(run.resources.filter((r) => r.custom)).toEqual([]);
+    expect(registered(run.resources)).toEqual([]);
     expect(run.outputs.refusal).toBe(
-      `invalid custom domain "api.globex.${BASE}": it is under the platform base domain ${BASE}, where every name belongs to a tenant (globex.${BASE} is tenant "globex"'s subdomain); a custom domain must be outside ${BASE}`,
+      [
+        "invalid TenantNetwork t-acme-network arguments (tenant acme): 1 problem",
+        `  - customDomain: "api.globex.${BASE}": it is under the platform base domain ${BASE}, where every name belongs to a tenant (globex.${BASE} is tenant "globex"'s subdomain); a custom domain must be outside ${BASE}`,
+      ].join("\n"),
     );
   });
 
-  it("a plan tier the platform has no usage plan or web ACL for", async () => {
+  it("a plan tier the platform has no web ACL for (ALB entry point), every problem at once", async () => {
     const plan = loadPlan("pro", { name: "enterprise" }).plan;
-    const run = await build({ plan });
-    expect(run.resources.filter((r) => r.custom)).toEqual([]);
+    const run = await build({ plan, customDomain: { name: "API.acme.com", stage: "verify" } });
+    expect(registered(run.resources)).toEqual([]);
     expect(run.outputs.refusal).toBe(
       [
-        "invalid platform config for tenant acme: 2 problems",
-        `  - network.rateLimiting.usagePlanIds has no entry for plan "enterprise"; expected the ID of the platform's usage plan of that tier (PlatformRateLimits creates one per plan), or set network.rateLimiting.apiGateway to false`,
-        `  - network.rateLimiting.webAclArns has no entry for plan "enterprise"; expected the ARN of the platform's CLOUDFRONT web ACL of that tier (PlatformRateLimits creates one per plan), or set network.rateLimiting.waf to false`,
+        "invalid TenantNetwork t-acme-network arguments (tenant acme): 2 problems",
+        `  - platform.network.rateLimiting.webAclArns.enterprise: missing; plan "enterprise" enables the CDN and platform.network.rateLimiting.waf is true, and with entryPoint.kind "alb" the tier web ACL is what enforces plan "enterprise"'s requests_per_minute (1000), burst_limit (2000) and api_calls_per_hour (10000); expected the ARN of the CLOUDFRONT web ACL of tier "enterprise" (platform/PlatformRateLimits creates one per plan)`,
+        `  - customDomain: "API.acme.com": it contains uppercase letters; write it in lowercase (certificate names and CloudFront aliases are compared in lowercase)`,
       ].join("\n"),
     );
+  });
+
+  it("an ALB entry point for a plan without the CDN (nothing would enforce its limits)", async () => {
+    const run = await build({ plan: loadPlan("pro", { network: { cdn_enabled: false } }).plan });
+    expect(registered(run.resources)).toEqual([]);
+    expect(String(run.outputs.refusal)).toContain("  - platform.network.entryPoint.kind: \"alb\", but plan \"pro\" has network.cdn_enabled false");
+  });
+
+  it("a served custom domain without the CDN", async () => {
+    const plan = loadPlan("pro", { network: { cdn_enabled: false } }).plan;
+    const run = await build({ plan, network: { entryPoint: API_GATEWAY_ENTRY_POINT }, customDomain: { name: "api.acme.com", stage: "serve" } });
+    expect(registered(run.resources)).toEqual([]);
+    expect(run.outputs.refusal).toBe(
+      [
+        "invalid TenantNetwork t-acme-network arguments (tenant acme): 1 problem",
+        `  - customDomainStage: "serve", but plan "pro" has network.cdn_enabled false: without the CDN the tenant is served by the entry point's own custom domain *.${BASE}, which does not cover api.acme.com; expected "verify" until the plan enables the CDN`,
+      ].join("\n"),
+    );
+  });
+
+  it("a base domain that makes every name of the tenant certificate longer than 64 octets", async () => {
+    const longBase = `${"p".repeat(40)}.${"q".repeat(10)}.example.com`;
+    const run = await build({ network: { baseDomain: longBase } });
+    expect(registered(run.resources)).toEqual([]);
+    expect(String(run.outputs.refusal)).toContain(`  - platform.network.baseDomain: "${longBase}" (63 octets) makes the tenant's subdomain acme.${longBase} 68 octets long`);
+  });
+
+  it("an empty set of API key values", async () => {
+    const run = await build({ network: { entryPoint: API_GATEWAY_ENTRY_POINT }, apiKeyValues: {} });
+    expect(registered(run.resources)).toEqual([]);
+    expect(String(run.outputs.refusal)).toContain("  - apiKeyValues: {} names no key");
   });
 });
 
 describe("changing the plan changes what the tenant is attached to and publishes", () => {
   it("pro → custom moves the key and the CDN to the custom tier", async () => {
-    const pro = await build();
-    const custom = await build({ plan: loadPlan("custom").plan });
-    expect(byName(pro.resources, "t-acme-network-rate-limit-usage-plan-key").inputs.usagePlanId).toBe("up-pro-1");
-    expect(byName(custom.resources, "t-acme-network-rate-limit-usage-plan-key").inputs.usagePlanId).toBe("up-custom-1");
+    const pro = await build({ network: { entryPoint: API_GATEWAY_ENTRY_POINT } });
+    const custom = await build({ plan: loadPlan("custom").plan, network: { entryPoint: API_GATEWAY_ENTRY_POINT } });
+    expect(byName(pro.resources, "t-acme-network-rate-limit-usage-plan-key-primary").inputs.usagePlanId).toBe("up-pro-1");
+    expect(byName(custom.resources, "t-acme-network-rate-limit-usage-plan-key-primary").inputs.usagePlanId).toBe("up-custom-1");
     expect((byName(custom.resources, "t-acme-network-cdn-tenant").inputs.customizations as { webAcl: unknown }).webAcl).toEqual({ action: "override", arn: CUSTOM_ACL });
   });
 });

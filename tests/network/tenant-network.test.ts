@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import { containsSecret } from "../../cli/engine/mock-engine";
 import { PLACEHOLDER_RULES_NETWORK } from "../../cli/engine/placeholders-network";
 import { loadPlan } from "../../plans/load";
-import { byName, CUSTOM_ACL, ofType, PRO_ACL, providerOf, tagsFor } from "./fixtures";
+import { API_GATEWAY_ENTRY_POINT, byName, CUSTOM_ACL, ofType, PRO_ACL, providerOf, tagsFor } from "./fixtures";
 import { BASE, build, certArn, expectOnlyNames, expectTagged, tree } from "./harness";
 
-describe("pro tenant (distribution tenant on the platform's multi-tenant distribution, per-tenant certificate)", async () => {
+describe("pro tenant behind an ALB entry point (distribution tenant on the platform's multi-tenant distribution, per-tenant certificate)", async () => {
   const run = await build();
   const rs = run.resources;
 
@@ -26,9 +26,6 @@ describe("pro tenant (distribution tenant on the platform's multi-tenant distrib
       ["aws:route53/record:Record", "t-acme-network-certificate-validation-subdomain", "t-acme-network-certificate"],
       ["controlcore:network:TenantDomain", "t-acme-network-dns", "t-acme-network"],
       ["aws:route53/record:Record", "t-acme-network-dns-record", "t-acme-network-dns"],
-      ["controlcore:network:TenantRateLimit", "t-acme-network-rate-limit", "t-acme-network"],
-      ["aws:apigateway/apiKey:ApiKey", "t-acme-network-rate-limit-api-key", "t-acme-network-rate-limit"],
-      ["aws:apigateway/usagePlanKey:UsagePlanKey", "t-acme-network-rate-limit-usage-plan-key", "t-acme-network-rate-limit"],
     ]);
   });
 
@@ -98,33 +95,26 @@ describe("pro tenant (distribution tenant on the platform's multi-tenant distrib
     });
   });
 
-  it("gives the tenant an API key in the pro tier's usage plan", () => {
-    const key = byName(rs, "t-acme-network-rate-limit-api-key");
-    expect(key.inputs).toEqual({
-      name: "cc-tenant-acme",
-      description: "Control Core tenant acme: identifies the tenant to its plan tier's usage plan",
-      enabled: true,
-      tags: tagsFor("acme", "pro"),
-    });
-    expect(byName(rs, "t-acme-network-rate-limit-usage-plan-key").inputs).toEqual({ keyId: key.id, keyType: "API_KEY", usagePlanId: "up-pro-1" });
+  it("creates no API key: a usage plan never sees requests to an ALB, the tier web ACL enforces the limits", () => {
+    expect(rs.filter((r) => r.type.startsWith("aws:apigateway"))).toEqual([]);
+    expect(run.outputs.apiKeyValues).toBeUndefined();
   });
 
   it("publishes the plan's edge numbers and where they are enforced", () => {
     expect(run.outputs.rateLimits).toEqual({
+      entryPointKind: "alb",
+      cdn: true,
+      webAclArn: PRO_ACL,
+      usagePlanId: undefined,
+      enforcedBy: ["cloudfront-web-acl"],
       limits: {
         waf: { requests: { evaluationWindowSec: 60, limit: 2000 }, hourlyQuota: { evaluationWindowSec: 600, limit: 10000 } },
         apiGateway: { throttle: { rateLimit: 1000 / 60, burstLimit: 2000 }, quota: { limit: 240000, period: "DAY" } },
       },
-      usagePlanId: "up-pro-1",
-      webAclArn: PRO_ACL,
     });
     expect(run.outputs.subdomain).toBe(`acme.${BASE}`);
     expect(run.outputs.url).toBe(`https://acme.${BASE}`);
     expect(run.outputs.customerDnsRecords).toEqual([]);
-  });
-
-  it("keeps the API key value secret", () => {
-    expect(run.outputs.keySecret).toBe(true);
   });
 
   it("creates nothing shared: no web ACL, usage plan, hosted zone or multi-tenant distribution", () => {
@@ -140,13 +130,13 @@ describe("pro tenant (distribution tenant on the platform's multi-tenant distrib
   });
 });
 
-describe("custom tenant with a served custom domain, one standard distribution per tenant", async () => {
+describe("custom tenant behind an API Gateway entry point, with a served custom domain, one standard distribution per tenant", async () => {
   const run = await build({
     id: "globex",
     plan: loadPlan("custom").plan,
-    network: { cdn: { mode: "distribution" } },
+    network: { cdn: { mode: "distribution" }, entryPoint: API_GATEWAY_ENTRY_POINT },
     customDomain: { name: "api.globex.com", stage: "serve" },
-    apiKeyValue: "supplied-key-value-0123456789",
+    apiKeyValues: { primary: "supplied-key-value-0123456789" },
   });
   const rs = run.resources;
   const cert = certArn("t-globex-network-certificate-cert");
@@ -168,8 +158,8 @@ describe("custom tenant with a served custom domain, one standard distribution p
       ["controlcore:network:TenantDomain", "t-globex-network-dns", "t-globex-network"],
       ["aws:route53/record:Record", "t-globex-network-dns-record", "t-globex-network-dns"],
       ["controlcore:network:TenantRateLimit", "t-globex-network-rate-limit", "t-globex-network"],
-      ["aws:apigateway/apiKey:ApiKey", "t-globex-network-rate-limit-api-key", "t-globex-network-rate-limit"],
-      ["aws:apigateway/usagePlanKey:UsagePlanKey", "t-globex-network-rate-limit-usage-plan-key", "t-globex-network-rate-limit"],
+      ["aws:apigateway/apiKey:ApiKey", "t-globex-network-rate-limit-api-key-primary", "t-globex-network-rate-limit"],
+      ["aws:apigateway/usagePlanKey:UsagePlanKey", "t-globex-network-rate-limit-usage-plan-key-primary", "t-globex-network-rate-limit"],
     ]);
   });
 
@@ -205,7 +195,7 @@ describe("custom tenant with a served custom domain, one standard distribution p
       origins: [
         {
           originId: "platform-entry-point",
-          domainName: "cc-platform-123456.us-west-2.elb.amazonaws.com",
+          domainName: API_GATEWAY_ENTRY_POINT.domainName,
           customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
           customHeaders: [{ name: "x-controlcore-tenant", value: "globex" }],
         },
@@ -239,9 +229,10 @@ describe("custom tenant with a served custom domain, one standard distribution p
   });
 
   it("puts the key in the custom tier's usage plan, with the supplied value kept secret", () => {
-    const key = byName(rs, "t-globex-network-rate-limit-api-key");
+    const key = byName(rs, "t-globex-network-rate-limit-api-key-primary");
     expect(containsSecret(key.inputs.value)).toBe(true);
-    expect(byName(rs, "t-globex-network-rate-limit-usage-plan-key").inputs.usagePlanId).toBe("up-custom-1");
+    expect(byName(rs, "t-globex-network-rate-limit-usage-plan-key-primary").inputs).toEqual({ keyId: key.id, keyType: "API_KEY", usagePlanId: "up-custom-1" });
+    expect((run.outputs.rateLimits as { enforcedBy: unknown }).enforcedBy).toEqual(["cloudfront-web-acl", "api-gateway-usage-plan"]);
     expect(run.outputs.keySecret).toBe(true);
     expect((run.outputs.rateLimits as { limits: { apiGateway: unknown } }).limits.apiGateway).toEqual({
       throttle: { rateLimit: 1000 / 60, burstLimit: 2000 },
