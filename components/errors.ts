@@ -99,3 +99,93 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
+
+/** The parts of a zod 4 schema's definition that {@link keysAt} walks. */
+interface SchemaDef {
+  readonly type: string;
+  readonly shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  readonly innerType?: { _zod: { def: SchemaDef } };
+  readonly in?: { _zod: { def: SchemaDef } };
+  readonly element?: { _zod: { def: SchemaDef } };
+}
+
+/** A zod 4 schema, as far as this module reads it (no runtime import of zod). */
+export interface ZodLike {
+  readonly _zod: { readonly def: SchemaDef };
+}
+
+/** The keys the schema allows at `path` (an object inside `schema`), or `undefined`. */
+export function keysAt(schema: ZodLike, path: readonly PropertyKey[]): string[] | undefined {
+  let def: SchemaDef | undefined = schema._zod.def;
+  const unwrap = () => {
+    while (def && (def.innerType || def.in) && def.type !== "object" && def.type !== "array") {
+      def = (def.innerType ?? def.in)!._zod.def;
+    }
+  };
+  unwrap();
+  for (const key of path) {
+    if (!def) return undefined;
+    if (def.type === "object" && typeof key === "string") def = def.shape?.[key]?._zod.def;
+    else if (def.type === "array") def = def.element?._zod.def;
+    else return undefined;
+    unwrap();
+  }
+  return def?.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/** A zod 4 issue, as far as this module reads it. */
+export interface ZodIssueLike {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly keys?: readonly string[];
+}
+
+function isRecord(v: unknown): v is Record<PropertyKey, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const k of keys) {
+    if (!isRecord(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** `a.b.2.c` for a key path; `(root)` for the empty path. */
+export function dottedPath(keys: readonly PropertyKey[]): string {
+  return keys.length === 0 ? "(root)" : keys.map(String).join(".");
+}
+
+/**
+ * Turns zod issues into problems that name the key path, the value and what was expected. An
+ * unknown key is answered with the keys the SCHEMA allows there (not the keys of the input) and a
+ * "did you mean" when one of them is close.
+ *
+ * @param prefix path of `input` inside the whole input (`platform`), prepended to every path.
+ */
+export function zodProblems(issues: readonly ZodIssueLike[], input: unknown, schema: ZodLike, prefix: readonly PropertyKey[] = []): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = keysAt(schema, issue.path) ?? [];
+      for (const key of issue.keys ?? []) {
+        const guess = didYouMean(key, allowed);
+        problems.push({
+          path: dottedPath([...prefix, ...issue.path, key]),
+          message:
+            `unknown key (value ${show(valueAt(input, [...issue.path, key]))})` +
+            (guess ? `; did you mean "${guess}"?` : "") +
+            (allowed.length ? ` Expected one of: ${allowed.join(", ")}` : ""),
+        });
+      }
+      continue;
+    }
+    const value = valueAt(input, issue.path);
+    const message = issue.code === "custom" ? issue.message : `got ${show(value)}; ${issue.message}`;
+    problems.push({ path: dottedPath([...prefix, ...issue.path]), message });
+  }
+  return problems;
+}

@@ -7,6 +7,8 @@
  * Logical (Pulumi) names are separate: they are derived from the component name.
  */
 
+import { type Problem, throwIfProblems } from "./errors";
+
 /** Shortest tenant ID accepted. */
 export const TENANT_ID_MIN_LENGTH = 3;
 /**
@@ -49,15 +51,13 @@ const RESERVED_PREFIXES: Array<[string, string]> = [
   ["sthree-", "S3 reserves bucket names starting with sthree-"],
 ];
 
-/** The error every tenant ID refusal throws; `reason` says why, for tables of tests. */
-export class TenantIdError extends Error {
-  constructor(
-    readonly tenantId: string,
-    readonly reason: string,
-  ) {
-    super(`invalid tenant ID ${JSON.stringify(tenantId)}: ${reason}`);
-    this.name = "TenantIdError";
-  }
+/**
+ * The problem of a tenant ID as the project's one {@link Problem} shape, at `path` (the key or
+ * argument the ID came from: `tenantId`, `argument <tenant>`), or `undefined` when it is valid.
+ */
+export function tenantIdProblems(id: unknown, path = "tenantId"): Problem[] {
+  const reason = tenantIdProblem(id);
+  return reason === undefined ? [] : [{ path, message: `got ${JSON.stringify(id) ?? String(id)}; ${reason}` }];
 }
 
 /**
@@ -95,10 +95,9 @@ export function tenantIdProblem(id: unknown): string | undefined {
   return undefined;
 }
 
-/** Throws {@link TenantIdError} unless `id` is a valid tenant ID; returns it typed. */
-export function validateTenantId(id: unknown): string {
-  const problem = tenantIdProblem(id);
-  if (problem !== undefined) throw new TenantIdError(String(id), problem);
+/** Throws an {@link InputError} (source `tenant ID`) unless `id` is a valid tenant ID; returns it typed. */
+export function validateTenantId(id: unknown, path = "tenantId"): string {
+  throwIfProblems("tenant ID", tenantIdProblems(id, path));
   return id as string;
 }
 
@@ -169,7 +168,7 @@ export interface TenantNames {
   readonly s3DedicatedBucketPrefix: string;
 }
 
-/** Derives every physical name of a tenant; throws {@link TenantIdError} on a bad ID. */
+/** Derives every physical name of a tenant; throws an {@link InputError} on a bad ID. */
 export function tenantNames(id: string): TenantNames {
   validateTenantId(id);
   const sqlId = id.replace(/-/g, "_");
@@ -195,4 +194,12 @@ export function tenantNames(id: string): TenantNames {
     elasticacheDedicatedId: `cc-${id}`,
     s3DedicatedBucketPrefix: `cc-tenant-${id}-`,
   };
+}
+
+/**
+ * The tags every taggable resource of a tenant carries: the tenant, its plan and the tool that
+ * manages it. Cost allocation, ABAC conditions and the offboarding inventory key on them.
+ */
+export function tenantTags(names: Pick<TenantNames, "id">, planName: string): Record<string, string> {
+  return { "controlcore:tenant": names.id, "controlcore:plan": planName, "controlcore:managed-by": "pulumi" };
 }

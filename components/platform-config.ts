@@ -8,8 +8,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { describeIssues, type PlanProblem } from "../plans/load";
 import type { Plan } from "../plans/schema";
+import { InputError, type Problem, zodProblems } from "./errors";
 import { KubernetesPlatformSchema } from "./kubernetes/config";
 import { MonitoringPlatformSchema } from "./monitoring/config";
 import { S3PlatformSchema } from "./s3/config";
@@ -19,20 +19,6 @@ import { RedisPlatformSchema } from "./redis/config";
 
 /** The config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "controlcore-tenant";
-
-/** Thrown when stack config is invalid; lists every problem. */
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly PlanProblem[],
-  ) {
-    super(
-      `invalid ${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
-}
 
 const identifier = z
   .string()
@@ -90,39 +76,54 @@ export const TenantSettingsSchema = z.strictObject({
 });
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
-/** Validates the tenant's settings; throws a ConfigError listing every problem. */
+/** Validates the tenant's settings; throws an InputError listing every problem. */
 export function parseTenantSettings(raw: unknown, source = `stack config ${CONFIG_NAMESPACE}`): TenantSettings {
   const result = TenantSettingsSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  if (!result.success) throw new InputError(source, zodProblems(result.error.issues, raw, TenantSettingsSchema));
   return result.data;
 }
 
-/** Platform sections the plan needs but the config lacks, as problems (empty when complete). */
-export function missingPlatformSections(plan: Plan, platform: PlatformConfig): PlanProblem[] {
-  const problems: PlanProblem[] = [];
-  // The tenant's KMS key and principal (S3TenantPrefix) protect its secrets, logs and alarm topic.
-  for (const flag of ["security_isolation", "monitoring_isolation"] as const) {
-    if (plan[flag] && !plan.s3_prefix) {
-      problems.push({ path: "s3_prefix", message: `must be true when ${flag} is true: the tenant's KMS key and principal come with its S3 prefix` });
-    }
-  }
-  const needs: Array<[keyof PlatformConfig, Array<keyof Plan>]> = [
-    ["redis", ["redis_namespace"]],
-    ["network", ["network_isolation"]],
-    ["s3", ["s3_prefix", "security_isolation", "monitoring_isolation"]],
+/** The plan flags that need the tenant's identity (its KMS key and principal, `components/identity/`). */
+export const IDENTITY_FLAGS = ["s3_prefix", "security_isolation", "monitoring_isolation"] as const;
+
+/** Whether the plan declares the tenant's identity (its KMS key and principal). */
+export function needsIdentity(plan: Plan): boolean {
+  return IDENTITY_FLAGS.some((f) => plan[f]);
+}
+
+/**
+ * Platform sections the plan needs but the config lacks, as problems (empty when complete).
+ * Paths are `platform.<section>`.
+ */
+export function missingPlatformSections(plan: Plan, platform: PlatformConfig): Problem[] {
+  const problems: Problem[] = [];
+  const needs: Array<[keyof PlatformConfig, ReadonlyArray<keyof Plan>, string]> = [
+    ["redis", ["redis_namespace"], ""],
+    ["network", ["network_isolation"], ""],
+    // The account, key administrators and cluster of the tenant's identity live in platform.s3.
+    ["s3", IDENTITY_FLAGS, " (the tenant's KMS key and principal are declared from it)"],
   ];
-  for (const [section, flags] of needs) {
+  for (const [section, flags, why] of needs) {
     const on = flags.filter((f) => plan[f] === true);
     if (on.length > 0 && platform[section] === undefined) {
-      problems.push({ path: `platform.${section}`, message: `missing; plan ${plan.name} enables ${on.join(", ")}, which ${on.length === 1 ? "needs" : "need"} it` });
+      problems.push({
+        path: `platform.${section}`,
+        message: `missing; plan ${plan.name} enables ${on.join(", ")}, which ${on.length === 1 ? "needs" : "need"} it${why}`,
+      });
     }
   }
   return problems;
 }
 
-/** Validates plain platform config, throwing a ConfigError that lists every problem. */
-export function parsePlatformConfig(raw: unknown, source = `stack config ${CONFIG_NAMESPACE}:platform`): PlatformConfig {
+/** Every problem with plain platform config (empty when valid), paths prefixed `platform.`. */
+export function platformConfigProblems(raw: unknown): Problem[] {
   const result = PlatformConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  return result.success ? [] : zodProblems(result.error.issues, raw, PlatformConfigSchema, ["platform"]);
+}
+
+/** Validates plain platform config, throwing an InputError that lists every problem. */
+export function parsePlatformConfig(raw: unknown, source = `stack config ${CONFIG_NAMESPACE}`): PlatformConfig {
+  const result = PlatformConfigSchema.safeParse(raw);
+  if (!result.success) throw new InputError(source, zodProblems(result.error.issues, raw, PlatformConfigSchema, ["platform"]));
   return result.data;
 }

@@ -1,47 +1,63 @@
 /**
  * TenantStack: everything one tenant gets, composed from one child component per isolation
  * concern and parameterized by the tenant's plan. One Pulumi stack holds one TenantStack.
+ *
+ * Every input is validated by {@link tenantStackProblems} before anything is registered, and
+ * every problem of every child is reported at once (`components/tenant-inputs.ts`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../plans/schema";
-import { type TenantNames, tenantNames } from "./naming";
+import { InputError } from "./errors";
+import { TenantIdentity } from "./identity/tenant-identity";
 import { TenantNamespace } from "./kubernetes/tenant-namespace";
 import { monitoringKeyPolicyStatements } from "./monitoring/policies";
 import { TenantMonitoring } from "./monitoring/tenant-monitoring";
+import { type TenantNames, tenantNames, tenantTags } from "./naming";
 import { TenantNetwork } from "./network/tenant-network";
-import { S3TenantPrefix } from "./s3/s3-tenant-prefix";
-import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
-import { SecurityCredentials } from "./security/security-credentials";
-import { ConfigError, missingPlatformSections, type PlatformConfig, type PlatformSecrets, type TenantSettings } from "./platform-config";
+import { type PlatformConfig, type PlatformSecrets, type TenantSettings, needsIdentity } from "./platform-config";
 import { PostgresSchemaWithRls } from "./postgres/postgres-schema-with-rls";
 import { RedisNamespace } from "./redis/redis-namespace";
+import { S3TenantPrefix } from "./s3/s3-tenant-prefix";
+import { SecurityCredentials } from "./security/security-credentials";
+import { resolvedSecuritySettings, tenantStackProblems } from "./tenant-inputs";
+import { type TenantStackOutputs, tenantStackOutputs } from "./tenant-outputs";
 
 export interface TenantStackArgs {
-  /** The tenant ID; validated by `naming.validateTenantId`. Decides every physical name. */
+  /** The tenant ID (`naming.tenantIdProblem`). Decides every physical name. */
   readonly tenantId: string;
-  /** The validated plan (with per-tenant overrides already merged). */
+  /** The validated plan (with per-tenant overrides already merged). Plain: it decides which children exist. */
   readonly plan: Plan;
-  /** Shared platform inputs. */
+  /** Shared platform inputs, validated by `PlatformConfigSchema`. */
   readonly platform: PlatformConfig;
-  /** Platform secrets (admin passwords); passed as secret Inputs. */
+  /** Platform secrets (admin passwords, kubeconfig); passed as secret Inputs. */
   readonly secrets: PlatformSecrets;
-  /** The tenant's own settings beyond the plan (e.g. a pinned Redis cell). */
+  /** The tenant's own settings beyond the plan (a pinned Redis cell, custom domain, CORS, key slots). */
   readonly tenant?: TenantSettings;
+  /**
+   * Settings of the explicit AWS providers this stack creates (the us-east-1 provider of
+   * CloudFront certificates): the stack's own `aws:` config (profile, assumeRoles,
+   * allowedAccountIds), since an explicit provider does not read it.
+   * @default {} (ambient credentials)
+   */
+  readonly awsProviderArgs?: Record<string, unknown>;
 }
 
-/** The tags every taggable resource of a tenant carries. */
-export function tenantTags(names: TenantNames, planName: string): Record<string, string> {
-  return { "controlcore:tenant": names.id, "controlcore:plan": planName, "controlcore:managed-by": "pulumi" };
-}
+/** The type token of the component. */
+export const TENANT_STACK_TYPE = "controlcore:tenant:TenantStack";
 
 export class TenantStack extends pulumi.ComponentResource {
   /** The tenant's physical names. */
   readonly names: TenantNames;
   /** Database isolation: the tenant's role, schema or database, tables and RLS. */
   readonly postgres: PostgresSchemaWithRls;
+  /**
+   * The tenant's AWS identity: its KMS key and its principal (plans with `s3_prefix`,
+   * `security_isolation` or `monitoring_isolation`); the children below receive it.
+   */
+  readonly identity?: TenantIdentity;
   /** Cache isolation: the tenant's Redis user confined to its namespace (plan redis_namespace). */
   readonly redis?: RedisNamespace;
-  /** Object storage isolation: the tenant prefix, its KMS key and its AWS principal (plan s3_prefix). */
+  /** Object storage isolation: the tenant prefix or dedicated bucket (plan s3_prefix). */
   readonly s3?: S3TenantPrefix;
   /** Security isolation: JWT signing keys, API keys, CORS origins (plan security_isolation). */
   readonly security?: SecurityCredentials;
@@ -51,14 +67,16 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly network?: TenantNetwork;
   /** The tenant's Kubernetes namespace (when the platform has a cluster). */
   readonly kubernetes?: TenantNamespace;
+  /** The stack outputs: one typed shape, registered here and returned by the program. */
+  readonly outputs: TenantStackOutputs;
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validate before anything is declared: bad input must not leave half a tenant behind.
-    const names = tenantNames(args.tenantId);
-    const missing = missingPlatformSections(args.plan, args.platform);
-    if (missing.length > 0) throw new ConfigError("platform config", missing);
-    super("controlcore:tenant:TenantStack", name, {}, opts);
-    this.names = names;
+    // Validate everything before anything is declared: bad input must not leave half a tenant
+    // behind, and every problem of every child is reported at once.
+    const problems = tenantStackProblems(args);
+    if (problems.length > 0) throw new InputError(`inputs of tenant ${JSON.stringify(args.tenantId)}`, problems);
+    super(TENANT_STACK_TYPE, name, {}, opts);
+    this.names = tenantNames(args.tenantId);
     const { plan, platform, secrets } = args;
     const tenant = args.tenant ?? {};
     const tags = tenantTags(this.names, plan.name);
@@ -76,6 +94,24 @@ export class TenantStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    if (needsIdentity(plan) && platform.s3) {
+      const scope = { names: this.names, region: platform.s3.region, accountId: platform.s3.accountId };
+      this.identity = new TenantIdentity(
+        `${name}-identity`,
+        {
+          names: this.names,
+          tags,
+          platform: platform.s3,
+          // CloudWatch Logs and alarms use the tenant key for the tenant's log groups and topic.
+          ...(plan.monitoring_isolation ? { keyPolicyServiceStatements: monitoringKeyPolicyStatements(scope) } : {}),
+          // Until 0.2 the key, alias and principal were children of the S3 component.
+          movedFrom: { name: `${name}-s3`, urn: pulumi.createUrn(`${name}-s3`, "controlcore:s3:S3TenantPrefix", this) },
+        },
+        { parent: this },
+      );
+    }
+    const identity = this.identity;
+
     if (plan.redis_namespace && platform.redis) {
       this.redis = new RedisNamespace(
         `${name}-redis`,
@@ -91,8 +127,7 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     }
 
-    if (plan.s3_prefix && platform.s3) {
-      const scope = { names: this.names, region: platform.s3.region, accountId: platform.s3.accountId };
+    if (plan.s3_prefix && platform.s3 && identity) {
       this.s3 = new S3TenantPrefix(
         `${name}-s3`,
         {
@@ -101,37 +136,30 @@ export class TenantStack extends pulumi.ComponentResource {
           backupRetentionDays: plan.limits.backup_retention_days,
           dedicated: plan.dedicated_resources,
           platform: platform.s3,
-          // CloudWatch Logs and alarms use the tenant key for the tenant's log groups and topic.
-          ...(plan.monitoring_isolation ? { keyPolicyServiceStatements: monitoringKeyPolicyStatements(scope) } : {}),
+          identity,
         },
         { parent: this },
       );
     }
 
-    if (plan.security_isolation && this.s3 && platform.s3) {
-      const sec = TenantSecuritySchema.parse(tenant.security ?? {});
-      const secPlatform = platform.security ?? SecurityPlatformSchema.parse({});
+    if (plan.security_isolation && platform.s3 && identity) {
+      const sec = resolvedSecuritySettings(tenant, platform);
       this.security = new SecurityCredentials(
         `${name}-security`,
         {
           names: this.names,
-          kmsKeyArn: this.s3.kmsKeyArn,
-          tenantPrincipalArn: this.s3.principalRoleArn,
+          kmsKeyArn: identity.kmsKeyArn,
+          tenantPrincipalArn: identity.principalRoleArn,
           deployerRoleArn: platform.s3.deployerRoleArn,
           adminRoleArn: platform.s3.keyAdminRoleArn,
           tags,
-          corsAllowedOrigins: sec.corsAllowedOrigins,
-          maxCorsOrigins: secPlatform.maxCorsOrigins,
-          jwtKeySlots: sec.jwtKeySlots,
-          ...(sec.activeJwtKey ? { activeJwtKey: sec.activeJwtKey } : {}),
-          apiKeyNames: sec.apiKeyNames,
-          recoveryWindowInDays: secPlatform.secretRecoveryWindowDays,
+          ...sec,
         },
         { parent: this },
       );
     }
 
-    if (plan.monitoring_isolation && this.s3 && platform.s3) {
+    if (plan.monitoring_isolation && platform.s3 && identity) {
       this.monitoring = new TenantMonitoring(
         `${name}-monitoring`,
         {
@@ -142,7 +170,7 @@ export class TenantStack extends pulumi.ComponentResource {
           monitoring: plan.monitoring,
           ...(platform.monitoring ? { platform: platform.monitoring } : {}),
           region: platform.s3.region,
-          kmsKeyArn: this.s3.kmsKeyArn,
+          kmsKeyArn: identity.kmsKeyArn,
           tags,
         },
         { parent: this },
@@ -177,7 +205,7 @@ export class TenantStack extends pulumi.ComponentResource {
           maxBouncers: plan.limits.max_bouncers,
           platform: platform.kubernetes,
           ...(secrets.kubeconfig !== undefined ? { kubeconfig: secrets.kubeconfig } : {}),
-          ...(this.s3 ? { principalRoleArn: this.s3.principalRoleArn } : {}),
+          ...(identity ? { principalRoleArn: identity.principalRoleArn } : {}),
           redis: plan.redis_namespace,
           ...(placement?.kind === "pooled" ? { redisCell: placement.cell } : {}),
         },
@@ -185,13 +213,7 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({
-      postgres: this.postgres.endpoint,
-      redis: this.redis?.config,
-      kubernetesNamespace: this.kubernetes?.namespaceName,
-      network: this.network?.outputs(),
-      s3: this.s3?.storageConfig,
-      jwks: this.security?.jwks,
-    });
+    this.outputs = tenantStackOutputs(this, plan);
+    this.registerOutputs(this.outputs);
   }
 }

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import type { z } from "zod";
+import { InputError, type Problem, show, zodProblems } from "../components/errors";
 import { type Plan, PlanSchema } from "./schema";
 
 /** Plans shipped with the project, by name. */
@@ -15,28 +15,8 @@ export const BUILTIN_PLANS = ["pro", "custom"] as const;
 /** Directory of the shipped plan files. */
 export const PLANS_DIR = __dirname;
 
-/** One problem found in a plan. */
-export interface PlanProblem {
-  /** Dotted key path (`limits.max_policies`), or `(root)`. */
-  readonly path: string;
-  /** What was wrong and what was expected. */
-  readonly message: string;
-}
-
-/** Thrown when a plan cannot be loaded or is invalid; `problems` lists every problem. */
-export class PlanError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly PlanProblem[],
-  ) {
-    const n = problems.length;
-    super(
-      `invalid plan ${source}: ${n} problem${n === 1 ? "" : "s"}\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-    );
-    this.name = "PlanError";
-  }
-}
+/** One problem found in a plan (the project's one {@link Problem} shape). */
+export type PlanProblem = Problem;
 
 /** A validated plan and where it came from. */
 export interface LoadedPlan {
@@ -49,7 +29,7 @@ export interface LoadedPlan {
 export function resolvePlanFile(ref: string, cwd = process.cwd()): string {
   if ((BUILTIN_PLANS as readonly string[]).includes(ref)) return path.join(PLANS_DIR, `${ref}.yaml`);
   if (!/\.ya?ml$/.test(ref)) {
-    throw new PlanError(ref, [
+    throw new InputError(`plan ${JSON.stringify(ref)}`, [
       {
         path: "(plan)",
         message: `unknown plan ${JSON.stringify(ref)}; expected one of ${BUILTIN_PLANS.join(", ")} or a path to a .yaml file`,
@@ -59,20 +39,24 @@ export function resolvePlanFile(ref: string, cwd = process.cwd()): string {
   return path.resolve(cwd, ref);
 }
 
-/** Reads and parses one YAML file into a plain value; YAML syntax errors become a PlanError. */
-export function readYamlFile(file: string, source = file): unknown {
+/**
+ * Reads and parses one YAML file into a plain value; an unreadable file or YAML syntax errors
+ * become an InputError whose source is `source` (say what the file is: `plan ./tiny.yaml`,
+ * `stack config file Pulumi.dev.yaml`).
+ */
+export function readYamlFile(file: string, source = `file ${file}`): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PlanError(source, [
+    throw new InputError(source, [
       { path: "(file)", message: code === "ENOENT" ? `file not found: ${file}` : `cannot read ${file}: ${String(e)}` },
     ]);
   }
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new PlanError(
+    throw new InputError(
       source,
       doc.errors.map((e) => ({
         path: `(yaml line ${e.linePos?.[0]?.line ?? "?"})`,
@@ -95,49 +79,16 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   return out;
 }
 
-function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
-  let cur = root;
-  for (const k of keys) {
-    if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
+/** Every problem with a plain value as a plan (empty when it is one), paths relative to the plan. */
+export function planProblems(value: unknown): Problem[] {
+  const result = PlanSchema.safeParse(value);
+  return result.success ? [] : zodProblems(result.error.issues, value, PlanSchema);
 }
 
-function show(v: unknown): string {
-  return v === undefined ? "nothing" : JSON.stringify(v);
-}
-
-function dotted(keys: readonly PropertyKey[]): string {
-  return keys.length === 0 ? "(root)" : keys.map(String).join(".");
-}
-
-/** Turns zod issues into problems that name the key path, the value and what was expected. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): PlanProblem[] {
-  const problems: PlanProblem[] = [];
-  for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
-      const parent = valueAt(input, issue.path);
-      const known = Object.keys(isPlainObject(parent) ? parent : {}).filter((k) => !issue.keys.includes(k));
-      for (const key of issue.keys) {
-        problems.push({
-          path: dotted([...issue.path, key]),
-          message: `unknown key (value ${show(valueAt(parent, [key]))}); expected only the keys of the plan schema${known.length ? `, such as ${known.slice(0, 6).join(", ")}` : ""}`,
-        });
-      }
-      continue;
-    }
-    const value = valueAt(input, issue.path);
-    const message = issue.code === "custom" ? issue.message : `got ${show(value)}; ${issue.message}`;
-    problems.push({ path: dotted(issue.path), message });
-  }
-  return problems;
-}
-
-/** Validates a plain value as a plan; throws a {@link PlanError} listing every problem. */
+/** Validates a plain value as a plan; throws an {@link InputError} (source `plan <source>`) listing every problem. */
 export function parsePlan(value: unknown, source: string): Plan {
   const result = PlanSchema.safeParse(value);
-  if (!result.success) throw new PlanError(source, describeIssues(result.error.issues, value));
+  if (!result.success) throw new InputError(`plan ${source}`, zodProblems(result.error.issues, value, PlanSchema));
   return result.data;
 }
 
@@ -151,9 +102,9 @@ export function parsePlan(value: unknown, source: string): Plan {
 export function loadPlan(ref: string, overrides?: unknown, cwd = process.cwd()): LoadedPlan {
   const file = resolvePlanFile(ref, cwd);
   const source = (BUILTIN_PLANS as readonly string[]).includes(ref) ? ref : file;
-  const raw = readYamlFile(file, source);
+  const raw = readYamlFile(file, `plan ${source}`);
   if (overrides !== undefined && !isPlainObject(overrides)) {
-    throw new PlanError(`${source} + overrides`, [
+    throw new InputError(`plan ${source} + overrides`, [
       { path: "(overrides)", message: `got ${show(overrides)}; expected a mapping of plan keys` },
     ]);
   }

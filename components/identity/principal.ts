@@ -14,9 +14,9 @@
  * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html
  */
 import type { TenantNames } from "../naming";
-import { POD_IDENTITY_TRUST_ACTIONS } from "./actions";
-import { eksClusterArn } from "./layout";
-import { type IamPolicyDocument, policyDocument } from "./policy-document";
+import { POD_IDENTITY_TRUST_ACTIONS } from "../s3/actions";
+import { eksClusterArn } from "../s3/layout";
+import { type IamPolicyDocument, policyDocument } from "../s3/policy-document";
 
 /** The service principal EKS Pod Identity assumes roles as. */
 export const POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";

@@ -1,15 +1,19 @@
 /**
  * TenantPrincipal: the tenant's AWS principal, an IAM role assumed by the tenant's pods through
  * EKS Pod Identity. Other components grant this role what the tenant may do (S3TenantPrefix its
- * prefix and key; the security component its secrets); it is the `Principal` their resource
- * policies name.
+ * prefix; the security component its secrets; TenantIdentity's key policy the use of its key);
+ * it is the `Principal` their resource policies name.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TenantNames } from "../naming";
-import type { S3Platform } from "./config";
-import { policyJson } from "./policy-document";
+import { InputError, type Problem } from "../errors";
+import type { S3Platform } from "../s3/config";
+import { policyJson } from "../s3/policy-document";
 import { podIdentityTrustPolicy } from "./principal";
+
+/** The principal's type token; `controlcore:s3:TenantPrincipal` before it moved to TenantIdentity. */
+export const TENANT_PRINCIPAL_TYPE = "controlcore:identity:TenantPrincipal";
 
 export interface TenantPrincipalArgs {
   /** The tenant's physical names: `iamRoleName`, `k8sNamespace` and `k8sServiceAccount` are used. */
@@ -26,6 +30,21 @@ export interface TenantPrincipalArgs {
   readonly maxSessionDurationSeconds?: number;
 }
 
+/** IAM's range for a role's MaxSessionDuration, in seconds (CreateRole API reference). */
+export const IAM_SESSION_RANGE = { min: 3600, max: 43200 } as const;
+
+/** Problems with the principal's arguments (empty when valid). */
+export function tenantPrincipalProblems(args: Pick<TenantPrincipalArgs, "maxSessionDurationSeconds">): Problem[] {
+  const s = args.maxSessionDurationSeconds ?? IAM_SESSION_RANGE.min;
+  if (Number.isInteger(s) && s >= IAM_SESSION_RANGE.min && s <= IAM_SESSION_RANGE.max) return [];
+  return [
+    {
+      path: "maxSessionDurationSeconds",
+      message: `got ${JSON.stringify(s)}; expected a whole number of seconds from ${IAM_SESSION_RANGE.min} to ${IAM_SESSION_RANGE.max} (IAM's range)`,
+    },
+  ];
+}
+
 export class TenantPrincipal extends pulumi.ComponentResource {
   /** The role ARN: what key and bucket policies name as the tenant's principal. */
   readonly roleArn: pulumi.Output<string>;
@@ -37,11 +56,10 @@ export class TenantPrincipal extends pulumi.ComponentResource {
   readonly podIdentityAssociation: aws.eks.PodIdentityAssociation;
 
   constructor(name: string, args: TenantPrincipalArgs, opts?: pulumi.ComponentResourceOptions) {
-    const maxSession = args.maxSessionDurationSeconds ?? 3600;
-    if (!Number.isInteger(maxSession) || maxSession < 3600 || maxSession > 43200) {
-      throw new Error(`maxSessionDurationSeconds must be a whole number from 3600 to 43200 (IAM's range), got ${maxSession}`);
-    }
-    super("controlcore:s3:TenantPrincipal", name, {}, opts);
+    const problems = tenantPrincipalProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantPrincipal ${name} arguments`, problems);
+    const maxSession = args.maxSessionDurationSeconds ?? IAM_SESSION_RANGE.min;
+    super(TENANT_PRINCIPAL_TYPE, name, {}, opts);
     const { names, tags, platform } = args;
 
     this.trustPolicy = policyJson(

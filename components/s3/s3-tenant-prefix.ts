@@ -1,30 +1,29 @@
 /**
- * S3TenantPrefix: the tenant's object storage. A per-tenant KMS key (rotation on, 30-day
- * deletion window, alias, a key policy that lets only the tenant principal use it and only
- * through S3 and Secrets Manager), the tenant principal (TenantPrincipal), its identity policy
- * confining it to `tenants/<id>/` and its own key, and — for plans with dedicated resources — a
- * dedicated bucket (TenantDedicatedBucket). Pooled tenants live in the platform's shared bucket,
- * to whose policy and lifecycle configuration this component adds nothing.
+ * S3TenantPrefix: the tenant's object storage. The tenant principal's identity policy confining
+ * it to `tenants/<id>/` and its own key, and — for plans with dedicated resources — a dedicated
+ * bucket (TenantDedicatedBucket). Pooled tenants live in the platform's shared bucket, to whose
+ * policy and lifecycle configuration this component adds nothing.
  *
- * Every document comes from a pure function (`policies.ts`, `kms-policy.ts`, `principal.ts`,
- * `lifecycle.ts`); this component only wires them to resources.
+ * The key and the principal are the tenant's identity (`components/identity/`), received as
+ * {@link S3TenantPrefixArgs.identity}, as CDK's `Bucket` takes an `encryptionKey`.
+ *
+ * Every document comes from a pure function (`policies.ts`, `lifecycle.ts`); this component only
+ * wires them to resources.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError, type Problem } from "../errors";
+import type { TenantKeyAndPrincipal } from "../identity/tenant-identity";
 import type { TenantNames } from "../naming";
-import { type S3Platform, S3PlatformSchema } from "./config";
+import type { S3Platform } from "./config";
 import { TenantDedicatedBucket } from "./dedicated-bucket";
-import { type KeyServiceStatement, keyServiceStatementProblems, tenantKeyPolicy } from "./kms-policy";
 import { bucketArn, dedicatedBucketName, type TenantLayout, tenantLayout } from "./layout";
 import { backupRetentionClass, type RetentionTags, retentionTags } from "./lifecycle";
 import { SSE_KMS, tenantAccessPolicy } from "./policies";
 import { policyJson } from "./policy-document";
-import { TenantPrincipal } from "./tenant-principal";
 
 /** Name of the inline policy on the tenant role (scoped to the role, so the same for every tenant). */
 export const ACCESS_POLICY_NAME = "controlcore-s3-tenant-access";
-/** Days a scheduled key deletion waits: the longest KMS allows, to undo a mistaken destroy. */
-export const KEY_DELETION_WINDOW_DAYS = 30;
 
 export interface S3TenantPrefixArgs {
   /** The tenant's physical names (prefix, role, alias, namespace, secrets and log prefixes). */
@@ -41,17 +40,10 @@ export interface S3TenantPrefixArgs {
    * Plain boolean: it decides which resources exist.
    */
   readonly dedicated: boolean;
-  /** The platform's S3 section (`platform.s3`). */
+  /** The platform's S3 section (`platform.s3`), already validated. */
   readonly platform: S3Platform;
-  /**
-   * Statements other components need in the key policy for AWS services that use the key on the
-   * tenant's behalf: the monitoring component's `monitoringKeyPolicyStatements(...)` (CloudWatch
-   * Logs for the tenant's log groups, CloudWatch alarms for its encrypted topic) when the plan has
-   * `monitoring_isolation`. Security: only service principals, only Allow, each with a condition
-   * binding the service to the tenant's resources; anything else is refused.
-   * @default []
-   */
-  readonly keyPolicyServiceStatements?: readonly KeyServiceStatement[];
+  /** The tenant's key (objects are SSE-KMS with it) and principal (granted the prefix): its TenantIdentity. */
+  readonly identity: TenantKeyAndPrincipal;
   /**
    * Dedicated bucket only: delete its objects when the stack is destroyed. Security: data loss.
    * @default false
@@ -63,10 +55,6 @@ export interface S3TenantPrefixArgs {
 export interface S3TenantPolicies {
   /** The tenant role's inline identity policy. */
   readonly identity: string;
-  /** The tenant key's policy. */
-  readonly key: string;
-  /** The tenant role's trust policy. */
-  readonly trust: string;
   /** The dedicated bucket's policy (dedicated only). */
   readonly bucket?: string;
 }
@@ -88,37 +76,31 @@ export interface S3StorageConfig {
   readonly retentionTags: RetentionTags;
 }
 
-/** Returns every problem with the arguments (empty when valid), each naming the setting. */
-export function s3TenantPrefixProblems(args: S3TenantPrefixArgs): string[] {
-  const problems: string[] = [];
-  const platform = S3PlatformSchema.safeParse(args.platform);
-  if (!platform.success) {
-    for (const issue of platform.error.issues) problems.push(`platform.s3.${issue.path.join(".")}: ${issue.message}`);
-  }
-  problems.push(...keyServiceStatementProblems(args.keyPolicyServiceStatements ?? []));
+/**
+ * Every problem with the arguments (empty when valid). Paths are config keys: the plan's
+ * `limits.backup_retention_days` against the platform's `platform.s3.backupRetentionDays`.
+ */
+export function s3TenantPrefixProblems(args: Pick<S3TenantPrefixArgs, "backupRetentionDays" | "dedicated" | "platform">): Problem[] {
   const days = args.backupRetentionDays;
   if (!Number.isInteger(days) || days < 1) {
-    problems.push(`limits.backup_retention_days must be a positive whole number of days, got ${JSON.stringify(days)}`);
-  } else if (!args.dedicated && platform.success && !platform.data.backupRetentionDays.includes(days)) {
-    problems.push(
-      `limits.backup_retention_days ${days} has no retention class in the shared bucket: the platform's lifecycle rules expire backups after ${platform.data.backupRetentionDays.join(" or ")} days (platform.s3.backupRetentionDays); add ${days} there (tag ${backupRetentionClass(days)}) or use dedicated_resources`,
-    );
+    return [{ path: "limits.backup_retention_days", message: `got ${JSON.stringify(days)}; expected a positive whole number of days` }];
   }
-  return problems;
+  const classes = args.platform.backupRetentionDays;
+  if (!args.dedicated && !classes.includes(days)) {
+    return [
+      {
+        path: "limits.backup_retention_days",
+        message: `got ${days}; expected one of the shared bucket's retention classes, ${classes.join(" or ")} days (platform.s3.backupRetentionDays): add ${days} there (tag ${backupRetentionClass(days)}) or use dedicated_resources`,
+      },
+    ];
+  }
+  return [];
 }
 
 export class S3TenantPrefix extends pulumi.ComponentResource {
-  readonly principal: TenantPrincipal;
-  readonly key: aws.kms.Key;
-  readonly keyAlias: aws.kms.Alias;
   readonly dedicatedBucket: TenantDedicatedBucket | undefined;
   readonly layout: TenantLayout;
   readonly retentionTags: RetentionTags;
-  readonly kmsKeyArn: pulumi.Output<string>;
-  readonly kmsKeyId: pulumi.Output<string>;
-  readonly kmsAliasName: string;
-  readonly principalRoleArn: pulumi.Output<string>;
-  readonly principalRoleName: pulumi.Output<string>;
   readonly bucketName: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
   readonly policies: pulumi.Output<S3TenantPolicies>;
@@ -128,46 +110,14 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
   constructor(name: string, args: S3TenantPrefixArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before anything is registered: bad input must not leave half a tenant behind.
     const problems = s3TenantPrefixProblems(args);
-    if (problems.length > 0) {
-      throw new Error(`invalid S3TenantPrefix ${name}: ${problems.length} problem(s)\n  - ${problems.join("\n  - ")}`);
-    }
+    if (problems.length > 0) throw new InputError(`S3TenantPrefix ${name} arguments`, problems);
     super("controlcore:s3:S3TenantPrefix", name, {}, opts);
-    const { names, tags, dedicated } = args;
-    const platform = S3PlatformSchema.parse(args.platform);
+    const { names, tags, dedicated, platform, identity } = args;
     const { accountId, region } = platform;
     this.layout = tenantLayout(names);
     this.retentionTags = retentionTags(args.backupRetentionDays);
     const bucket = dedicated ? dedicatedBucketName(names, accountId) : platform.sharedBucketName;
-
-    this.principal = new TenantPrincipal(`${name}-principal`, { names, tags, platform }, { parent: this });
-
-    const keyPolicy = this.principal.roleArn.apply((tenantRoleArn) =>
-      policyJson(
-        tenantKeyPolicy({
-          accountId,
-          region,
-          tenantRoleArn,
-          keyAdminRoleArn: platform.keyAdminRoleArn,
-          deployerRoleArn: platform.deployerRoleArn,
-          delegateAdministrationToAccount: platform.delegateKeyAdministrationToAccount,
-          serviceStatements: args.keyPolicyServiceStatements ?? [],
-        }),
-      ),
-    );
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Control Core tenant ${names.id}: objects under ${this.layout.prefix}, secrets under ${names.secretsPrefix}`,
-        keyUsage: "ENCRYPT_DECRYPT",
-        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-        enableKeyRotation: true,
-        deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
-        policy: keyPolicy,
-        tags,
-      },
-      { parent: this },
-    );
-    this.keyAlias = new aws.kms.Alias(`${name}-key-alias`, { name: names.kmsAlias, targetKeyId: this.key.keyId }, { parent: this });
+    const keyArn = pulumi.output(identity.kmsKeyArn);
 
     this.dedicatedBucket = dedicated
       ? new TenantDedicatedBucket(
@@ -175,8 +125,8 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
           {
             bucketName: bucket,
             layout: this.layout,
-            keyArn: this.key.arn,
-            tenantRoleArn: this.principal.roleArn,
+            keyArn,
+            tenantRoleArn: identity.principalRoleArn,
             backupRetentionDays: args.backupRetentionDays,
             retention: platform,
             tags,
@@ -186,7 +136,7 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
         )
       : undefined;
 
-    const identityPolicy = this.key.arn.apply((keyArn) =>
+    const identityPolicy = keyArn.apply((keyArn) =>
       policyJson(
         tenantAccessPolicy({
           bucket,
@@ -200,22 +150,16 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
     );
     new aws.iam.RolePolicy(
       `${name}-access-policy`,
-      { name: ACCESS_POLICY_NAME, role: this.principal.roleName, policy: identityPolicy },
+      { name: ACCESS_POLICY_NAME, role: identity.principalRoleName, policy: identityPolicy },
       { parent: this },
     );
 
-    this.kmsKeyArn = this.key.arn;
-    this.kmsKeyId = this.key.keyId;
-    this.kmsAliasName = names.kmsAlias;
-    this.principalRoleArn = this.principal.roleArn;
-    this.principalRoleName = this.principal.roleName;
     this.bucketName = this.dedicatedBucket ? this.dedicatedBucket.bucketName : pulumi.output(bucket);
     this.bucketArn = this.dedicatedBucket ? this.dedicatedBucket.bucketArn : pulumi.output(bucketArn(bucket));
-    const trust = this.principal.trustPolicy;
     this.policies = pulumi
-      .all([identityPolicy, keyPolicy, this.dedicatedBucket?.policyJson])
-      .apply(([identity, key, bucketPolicy]) => ({ identity, key, trust, ...(bucketPolicy ? { bucket: bucketPolicy } : {}) }));
-    this.storageConfig = pulumi.all([this.bucketName, this.kmsKeyArn]).apply(([bucketName, kmsKeyArn]) => ({
+      .all([identityPolicy, this.dedicatedBucket?.policyJson])
+      .apply(([identity, bucketPolicy]) => ({ identity, ...(bucketPolicy ? { bucket: bucketPolicy } : {}) }));
+    this.storageConfig = pulumi.all([this.bucketName, keyArn]).apply(([bucketName, kmsKeyArn]) => ({
       bucket: bucketName,
       region,
       dedicated,
@@ -228,9 +172,6 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
     }));
 
     this.registerOutputs({
-      kmsKeyArn: this.kmsKeyArn,
-      kmsAliasName: this.kmsAliasName,
-      principalRoleArn: this.principalRoleArn,
       bucketName: this.bucketName,
       prefix: this.layout.prefix,
       paths: this.layout.paths,

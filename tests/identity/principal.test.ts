@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { tenantNames } from "../../components/naming";
 import { POLICY_SIZE_LIMITS, policyJson } from "../../components/s3/policy-document";
-import { podIdentityTrustPolicy } from "../../components/s3/principal";
+import { podIdentityTrustPolicy } from "../../components/identity/principal";
 
 describe("podIdentityTrustPolicy", () => {
   it("lets EKS Pod Identity assume the role only for the tenant's ServiceAccount, namespace and cluster", () => {

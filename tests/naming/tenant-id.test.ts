@@ -1,6 +1,7 @@
 /** Tenant IDs: one validation for every place an ID lands, with a reason for each refusal. */
 import { describe, expect, it } from "vitest";
-import { TenantIdError, tenantIdProblem, tenantNames, validateTenantId } from "../../components/naming";
+import { InputError } from "../../components/errors";
+import { tenantIdProblem, tenantNames, validateTenantId } from "../../components/naming";
 
 describe("tenant ID refusals", () => {
   it.each([
@@ -31,8 +32,9 @@ describe("tenant ID refusals", () => {
       return;
     }
     expect(tenantIdProblem(id)).toBe(reason);
-    expect(() => validateTenantId(id)).toThrow(new TenantIdError(id, reason));
-    expect(() => validateTenantId(id)).toThrow(`invalid tenant ID ${JSON.stringify(id)}: ${reason}`);
+    expect(() => validateTenantId(id)).toThrow(InputError);
+    expect(() => validateTenantId(id)).toThrow(`invalid tenant ID: 1 problem\n  - tenantId: got ${JSON.stringify(id)}; ${reason}`);
+    expect(() => validateTenantId(id, "argument <tenant>")).toThrow(`  - argument <tenant>: got ${JSON.stringify(id)}; ${reason}`);
   });
 
   it("refuses non-strings", () => {

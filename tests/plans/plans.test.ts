@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planJsonSchema } from "../../plans/json-schema";
-import { loadPlan, PlanError } from "../../plans/load";
+import { InputError } from "../../components/errors";
+import { loadPlan } from "../../plans/load";
 
 function planFile(text: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "my-plan.yaml");
@@ -17,10 +18,10 @@ function problems(fn: () => unknown): string[] {
   try {
     fn();
   } catch (e) {
-    if (e instanceof PlanError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+    if (e instanceof InputError) return e.problems.map((p) => `${p.path}: ${p.message}`);
     throw e;
   }
-  throw new Error("expected a PlanError");
+  throw new Error("expected an InputError");
 }
 
 describe("shipped plans", () => {
@@ -56,19 +57,19 @@ describe("plan refusals", () => {
         .replace("ttl_cache: 1800 ", 'ttl_cache: "soon" ')
         .replace("storage_gb: 10", "storage_gb: 10\n  storage_tb: 1"),
     );
-    let err: PlanError | undefined;
+    let err: InputError | undefined;
     try {
       loadPlan(file);
     } catch (e) {
-      err = e as PlanError;
+      err = e as InputError;
     }
-    expect(err).toBeInstanceOf(PlanError);
+    expect(err).toBeInstanceOf(InputError);
     expect(err!.message.split("\n")[0]).toBe(`invalid plan ${file}: 5 problems`);
     expect(err!.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'isolation_level: got "galaxy"; Invalid option: expected one of "database"|"schema"|"table"|"row"',
       "limits.max_policies: got -5; Too small: expected number to be >0",
       "limits.max_users: got 0; Too small: expected number to be >0",
-      "limits.storage_tb: unknown key (value 1); expected only the keys of the plan schema, such as max_policies, max_resources, max_bouncers, max_users, api_calls_per_hour, policy_evaluations_per_hour",
+      "limits.storage_tb: unknown key (value 1); did you mean \"storage_gb\"? Expected one of: max_policies, max_resources, max_bouncers, max_users, api_calls_per_hour, policy_evaluations_per_hour, storage_gb, backup_retention_days",
       'redis.ttl_cache: got "soon"; Invalid input: expected number, received string',
     ]);
   });

@@ -1,9 +1,8 @@
 /** The platform's S3 section and the component's argument checks: defaults, and refusals that name the setting. */
 import { describe, expect, it } from "vitest";
-import { tenantNames } from "../../components/naming";
 import { S3PlatformSchema } from "../../components/s3/config";
 import { type S3TenantPrefixArgs, s3TenantPrefixProblems } from "../../components/s3/s3-tenant-prefix";
-import { PLATFORM, tagsFor } from "./helpers/fixtures";
+import { PLATFORM } from "./helpers/fixtures";
 
 const minimal = {
   accountId: "000000000000",
@@ -48,9 +47,7 @@ describe("S3PlatformSchema", () => {
 });
 
 describe("s3TenantPrefixProblems", () => {
-  const args = (over: Partial<S3TenantPrefixArgs>): S3TenantPrefixArgs => ({
-    names: tenantNames("acme"),
-    tags: tagsFor("acme", "pro"),
+  const args = (over: Partial<S3TenantPrefixArgs>) => ({
     backupRetentionDays: 30,
     dedicated: false,
     platform: PLATFORM,
@@ -64,7 +61,11 @@ describe("s3TenantPrefixProblems", () => {
 
   it("refuses a pooled retention the shared bucket has no rule for, and says how to fix it", () => {
     expect(s3TenantPrefixProblems(args({ backupRetentionDays: 45 }))).toEqual([
-      "limits.backup_retention_days 45 has no retention class in the shared bucket: the platform's lifecycle rules expire backups after 30 or 90 days (platform.s3.backupRetentionDays); add 45 there (tag backup-45d) or use dedicated_resources",
+      {
+        path: "limits.backup_retention_days",
+        message:
+          "got 45; expected one of the shared bucket's retention classes, 30 or 90 days (platform.s3.backupRetentionDays): add 45 there (tag backup-45d) or use dedicated_resources",
+      },
     ]);
   });
 
@@ -72,14 +73,9 @@ describe("s3TenantPrefixProblems", () => {
     expect(s3TenantPrefixProblems(args({ dedicated: true, backupRetentionDays: 45 }))).toEqual([]);
   });
 
-  it("collects every problem before failing", () => {
-    const problems = s3TenantPrefixProblems(
-      args({ backupRetentionDays: 0, platform: { ...PLATFORM, accountId: "x", eksClusterName: "" } }),
-    );
-    expect(problems).toEqual([
-      "platform.s3.accountId: a 12-digit AWS account ID",
-      "platform.s3.eksClusterName: an EKS cluster name",
-      "limits.backup_retention_days must be a positive whole number of days, got 0",
+  it("refuses a retention that is not a positive whole number of days", () => {
+    expect(s3TenantPrefixProblems(args({ backupRetentionDays: 0 }))).toEqual([
+      { path: "limits.backup_retention_days", message: "got 0; expected a positive whole number of days" },
     ]);
   });
 });

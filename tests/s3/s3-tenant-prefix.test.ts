@@ -11,7 +11,7 @@ import { tenantLayout } from "../../components/s3/layout";
 import { retentionTags } from "../../components/s3/lifecycle";
 import { dedicatedBucketPolicy, tenantAccessPolicy } from "../../components/s3/policies";
 import { policyJson } from "../../components/s3/policy-document";
-import { podIdentityTrustPolicy } from "../../components/s3/principal";
+import { podIdentityTrustPolicy } from "../../components/identity/principal";
 import {
   ACCOUNT,
   ADMIN_ROLE_ARN,
@@ -45,26 +45,31 @@ const TAGGABLE = new Set(["aws:iam/role:Role", "aws:eks/podIdentityAssociation:P
 describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
   let run: Run;
   let tree: RecordedResource[];
+  let all: RecordedResource[];
   beforeAll(async () => {
     run = await runTenants([PRO("acme")]);
     tree = subtree(run.resources, "t-acme-s3");
+    all = [...subtree(run.resources, "t-acme-identity"), ...tree];
   });
 
-  it("creates exactly the key, alias, principal (role + pod identity) and role policy", () => {
+  it("creates only the role policy; the key, alias and principal are the tenant's identity, received", () => {
     expect(shape(tree)).toEqual([
       ["controlcore:s3:S3TenantPrefix", "t-acme-s3", "(stack)"],
       ["aws:iam/rolePolicy:RolePolicy", "t-acme-s3-access-policy", "t-acme-s3"],
-      ["aws:kms/key:Key", "t-acme-s3-key", "t-acme-s3"],
-      ["aws:kms/alias:Alias", "t-acme-s3-key-alias", "t-acme-s3"],
-      ["controlcore:s3:TenantPrincipal", "t-acme-s3-principal", "t-acme-s3"],
-      ["aws:eks/podIdentityAssociation:PodIdentityAssociation", "t-acme-s3-principal-pod-identity", "t-acme-s3-principal"],
-      ["aws:iam/role:Role", "t-acme-s3-principal-role", "t-acme-s3-principal"],
+    ]);
+    expect(shape(subtree(run.resources, "t-acme-identity"))).toEqual([
+      ["controlcore:identity:TenantIdentity", "t-acme-identity", "(stack)"],
+      ["aws:kms/key:Key", "t-acme-identity-key", "t-acme-identity"],
+      ["aws:kms/alias:Alias", "t-acme-identity-key-alias", "t-acme-identity"],
+      ["controlcore:identity:TenantPrincipal", "t-acme-identity-principal", "t-acme-identity"],
+      ["aws:eks/podIdentityAssociation:PodIdentityAssociation", "t-acme-identity-principal-pod-identity", "t-acme-identity-principal"],
+      ["aws:iam/role:Role", "t-acme-identity-principal-role", "t-acme-identity-principal"],
     ]);
   });
 
   it("the key: rotation on, 30-day deletion window, symmetric, tagged, policy from tenantKeyPolicy", () => {
-    const key = one(tree, "aws:kms/key:Key");
-    const roleArn = one(tree, "aws:iam/role:Role").state.arn as string;
+    const key = one(all, "aws:kms/key:Key");
+    const roleArn = one(all, "aws:iam/role:Role").state.arn as string;
     expect(key.inputs).toEqual({
       description: "Control Core tenant acme: objects under tenants/acme/, secrets under controlcore/tenants/acme/",
       keyUsage: "ENCRYPT_DECRYPT",
@@ -88,12 +93,12 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
   });
 
   it("the alias names the key by the naming module's alias", () => {
-    const key = one(tree, "aws:kms/key:Key");
-    expect(one(tree, "aws:kms/alias:Alias").inputs).toEqual({ name: "alias/controlcore/tenant/acme", targetKeyId: key.state.keyId });
+    const key = one(all, "aws:kms/key:Key");
+    expect(one(all, "aws:kms/alias:Alias").inputs).toEqual({ name: "alias/controlcore/tenant/acme", targetKeyId: key.state.keyId });
   });
 
   it("the role: the tenant's name, Pod Identity trust, shortest sessions, tagged", () => {
-    expect(one(tree, "aws:iam/role:Role").inputs).toEqual({
+    expect(one(all, "aws:iam/role:Role").inputs).toEqual({
       name: "cc-tenant-acme",
       description: "Control Core tenant acme: workload principal (EKS Pod Identity, tenant-acme/tenant-acme)",
       assumeRolePolicy: policyJson(
@@ -106,7 +111,7 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
   });
 
   it("the Pod Identity association binds the tenant's namespace and ServiceAccount to the role", () => {
-    expect(one(tree, "aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).toEqual({
+    expect(one(all, "aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs).toEqual({
       clusterName: CLUSTER,
       namespace: "tenant-acme",
       serviceAccount: "tenant-acme",
@@ -116,7 +121,7 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
   });
 
   it("the role policy is tenantAccessPolicy for the shared bucket and the recorded key, with retention tags", () => {
-    const keyArn = one(tree, "aws:kms/key:Key").state.arn as string;
+    const keyArn = one(all, "aws:kms/key:Key").state.arn as string;
     expect(one(tree, "aws:iam/rolePolicy:RolePolicy").inputs).toEqual({
       name: "controlcore-s3-tenant-access",
       role: "cc-tenant-acme",
@@ -138,7 +143,7 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
 
   it("publishes the storage configuration the application needs, and the documents it applied", () => {
     const out = run.outputs.acme!;
-    const keyArn = one(tree, "aws:kms/key:Key").state.arn as string;
+    const keyArn = one(all, "aws:kms/key:Key").state.arn as string;
     expect(out.storageConfig).toEqual({
       bucket: SHARED_BUCKET,
       region: REGION,
@@ -157,8 +162,8 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
     });
     expect(out.policies).toEqual({
       identity: one(tree, "aws:iam/rolePolicy:RolePolicy").inputs.policy,
-      key: one(tree, "aws:kms/key:Key").inputs.policy,
-      trust: one(tree, "aws:iam/role:Role").inputs.assumeRolePolicy,
+      key: one(all, "aws:kms/key:Key").inputs.policy,
+      trust: one(all, "aws:iam/role:Role").inputs.assumeRolePolicy,
     });
     expect(out.bucketName).toBe(SHARED_BUCKET);
     expect(out.principalRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/cc-tenant-acme`);
@@ -168,10 +173,12 @@ describe("pooled tenant (Pro: prefix in the shared bucket)", () => {
 describe("dedicated tenant (Custom: a bucket of its own)", () => {
   let run: Run;
   let tree: RecordedResource[];
+  let all: RecordedResource[];
   const BUCKET = `cc-tenant-globex-${ACCOUNT}`;
   beforeAll(async () => {
     run = await runTenants([CUSTOM("globex")]);
     tree = subtree(run.resources, "t-globex-s3");
+    all = [...subtree(run.resources, "t-globex-identity"), ...tree];
   });
 
   it("adds the dedicated bucket component with its seven resources", () => {
@@ -185,11 +192,11 @@ describe("dedicated tenant (Custom: a bucket of its own)", () => {
       ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "t-globex-s3-dedicated-public-access-block", "t-globex-s3-dedicated"],
       ["aws:s3/bucketVersioning:BucketVersioning", "t-globex-s3-dedicated-versioning", "t-globex-s3-dedicated"],
     ]);
-    expect(tree).toHaveLength(15);
+    expect(tree).toHaveLength(10);
   });
 
   it("the bucket: versioned, default-encrypted with the tenant key (Bucket Keys), private, ACLs off, kept on destroy", () => {
-    const keyArn = one(tree, "aws:kms/key:Key").state.arn as string;
+    const keyArn = one(all, "aws:kms/key:Key").state.arn as string;
     expect(one(tree, "aws:s3/bucket:Bucket").inputs).toEqual({ bucket: BUCKET, forceDestroy: false, tags: tagsFor("globex", "custom") });
     expect(one(tree, "aws:s3/bucketVersioning:BucketVersioning").inputs).toEqual({ bucket: BUCKET, versioningConfiguration: { status: "Enabled" } });
     expect(one(tree, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs).toEqual({
@@ -212,8 +219,8 @@ describe("dedicated tenant (Custom: a bucket of its own)", () => {
   });
 
   it("the bucket policy is dedicatedBucketPolicy for the recorded key and role", () => {
-    const keyArn = one(tree, "aws:kms/key:Key").state.arn as string;
-    const tenantRoleArn = one(tree, "aws:iam/role:Role").state.arn as string;
+    const keyArn = one(all, "aws:kms/key:Key").state.arn as string;
+    const tenantRoleArn = one(all, "aws:iam/role:Role").state.arn as string;
     expect(one(tree, "aws:s3/bucketPolicy:BucketPolicy").inputs).toEqual({
       bucket: BUCKET,
       policy: policyJson(dedicatedBucketPolicy({ bucket: BUCKET, keyArn, tenantRoleArn })),
@@ -239,7 +246,7 @@ describe("dedicated tenant (Custom: a bucket of its own)", () => {
   });
 
   it("the identity policy points at the dedicated bucket, without tag requirements", () => {
-    const keyArn = one(tree, "aws:kms/key:Key").state.arn as string;
+    const keyArn = one(all, "aws:kms/key:Key").state.arn as string;
     const policy = one(tree, "aws:iam/rolePolicy:RolePolicy").inputs.policy as string;
     expect(policy).toBe(policyJson(tenantAccessPolicy({ bucket: BUCKET, layout: tenantLayout(tenantNames("globex")), keyArn, region: REGION })));
     expect(policy).not.toContain(SHARED_BUCKET);
@@ -264,7 +271,7 @@ describe("tags and tenant separation", () => {
 
   it("every taggable resource carries its own tenant's tags", () => {
     for (const [id, plan] of [["acme", "pro"], ["acme-corp", "pro"], ["globex", "custom"]] as const) {
-      const taggable = subtree(run.resources, `t-${id}-s3`).filter((r) => TAGGABLE.has(r.type));
+      const taggable = [...subtree(run.resources, `t-${id}-identity`), ...subtree(run.resources, `t-${id}-s3`)].filter((r) => TAGGABLE.has(r.type));
       expect(taggable.length, id).toBe(plan === "custom" ? 4 : 3);
       for (const r of taggable) expect(r.inputs.tags, `${id} ${r.name}`).toEqual(tagsFor(id, plan));
     }
@@ -275,13 +282,13 @@ describe("tags and tenant separation", () => {
     // contain them by chance): any appearance of another tenant's ID is a reference to it.
     const ids = ["acme", "globex", "initech"];
     for (const id of ids) {
-      const tree = subtree(distinct.resources, `t-${id}-s3`);
+      const tree = [...subtree(distinct.resources, `t-${id}-identity`), ...subtree(distinct.resources, `t-${id}-s3`)];
       const json = JSON.stringify(tree.map((r) => ({ name: r.name, inputs: r.inputs, state: r.state })));
       expect(json, id).toContain(`tenants/${id}/`);
       for (const other of ids.filter((o) => o !== id)) expect(json.includes(other), `${id} names ${other}`).toBe(false);
     }
     // And with a tenant whose ID extends another's: acme's resources never name acme-corp.
-    const acme = JSON.stringify(subtree(run.resources, "t-acme-s3").map((r) => r.inputs));
+    const acme = JSON.stringify([...subtree(run.resources, "t-acme-identity"), ...subtree(run.resources, "t-acme-s3")].map((r) => r.inputs));
     expect(acme).not.toContain("acme-corp");
   });
 
@@ -298,17 +305,18 @@ describe("tags and tenant separation", () => {
 describe("bad input", () => {
   it("refuses a pooled retention the shared lifecycle has no class for, before registering anything", async () => {
     const { S3TenantPrefix } = await import("../../components/s3/s3-tenant-prefix.js");
-    const args = { names: tenantNames("acme"), tags: tagsFor("acme", "pro"), backupRetentionDays: 45, dedicated: false, platform: PLATFORM };
+    const identity = { kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k`, principalRoleArn: "r", principalRoleName: "r" };
+    const args = { names: tenantNames("acme"), tags: tagsFor("acme", "pro"), backupRetentionDays: 45, dedicated: false, platform: PLATFORM, identity };
     expect(() => new S3TenantPrefix("t-acme-s3", args)).toThrow(
-      "invalid S3TenantPrefix t-acme-s3: 1 problem(s)\n  - limits.backup_retention_days 45 has no retention class in the shared bucket: the platform's lifecycle rules expire backups after 30 or 90 days (platform.s3.backupRetentionDays); add 45 there (tag backup-45d) or use dedicated_resources",
+      "invalid S3TenantPrefix t-acme-s3 arguments: 1 problem\n  - limits.backup_retention_days: got 45; expected one of the shared bucket's retention classes, 30 or 90 days (platform.s3.backupRetentionDays): add 45 there (tag backup-45d) or use dedicated_resources",
     );
   });
 
   it("refuses a role session outside IAM's range", async () => {
-    const { TenantPrincipal } = await import("../../components/s3/tenant-principal.js");
+    const { TenantPrincipal } = await import("../../components/identity/tenant-principal.js");
     const args = { names: tenantNames("acme"), tags: {}, platform: PLATFORM, maxSessionDurationSeconds: 60 };
     expect(() => new TenantPrincipal("t-acme-principal", args)).toThrow(
-      "maxSessionDurationSeconds must be a whole number from 3600 to 43200 (IAM's range), got 60",
+      "invalid TenantPrincipal t-acme-principal arguments: 1 problem\n  - maxSessionDurationSeconds: got 60; expected a whole number of seconds from 3600 to 43200 (IAM's range)",
     );
   });
 });

@@ -2,12 +2,13 @@
  * Shared fixtures of the S3 tests: a platform section, tenant tags, and a mock run of one or
  * more tenants' S3TenantPrefix with the area's placeholder rules.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { type RecordedResource, runUnderMocks } from "../../../cli/engine/mock-engine";
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from "../../../cli/engine/placeholders";
 import type { S3Platform } from "../../../components/s3/config";
 import type { KeyServiceStatement } from "../../../components/s3/kms-policy";
 import { monitoringKeyPolicyStatements } from "../../../components/monitoring/policies";
-import { tenantTags } from "../../../components/tenant-stack";
+import { tenantTags } from "../../../components/naming";
 import { tenantNames } from "../../../components/naming";
 
 export const ACCOUNT = PLACEHOLDER_ACCOUNT;
@@ -64,29 +65,41 @@ export const CUSTOM = (id: string): TenantSpec => ({
   keyPolicyServiceStatements: logsAndAlarmsStatements(id),
 });
 
-/** Runs one S3TenantPrefix per tenant (logical name `t-<id>-s3`) under mocks. */
+/**
+ * Runs, per tenant, its TenantIdentity (logical name `t-<id>-identity`: key, alias, principal)
+ * and its S3TenantPrefix (`t-<id>-s3`) given that identity, as TenantStack wires them, under mocks.
+ */
 export async function runTenants(specs: readonly TenantSpec[]) {
   return runUnderMocks(
     async () => {
       const { S3TenantPrefix } = await import("../../../components/s3/s3-tenant-prefix.js");
+      const { TenantIdentity } = await import("../../../components/identity/tenant-identity.js");
       const { tenantNames } = await import("../../../components/naming.js");
       const out: Record<string, unknown> = {};
       for (const s of specs) {
-        const c = new S3TenantPrefix(`t-${s.id}-s3`, {
-          names: tenantNames(s.id),
-          tags: tagsFor(s.id, s.plan),
-          backupRetentionDays: s.backupRetentionDays,
-          dedicated: s.dedicated,
+        const names = tenantNames(s.id);
+        const tags = tagsFor(s.id, s.plan);
+        const identity = new TenantIdentity(`t-${s.id}-identity`, {
+          names,
+          tags,
           platform: PLATFORM,
           keyPolicyServiceStatements: s.keyPolicyServiceStatements,
         });
+        const c = new S3TenantPrefix(`t-${s.id}-s3`, {
+          names,
+          tags,
+          backupRetentionDays: s.backupRetentionDays,
+          dedicated: s.dedicated,
+          platform: PLATFORM,
+          identity,
+        });
         out[s.id] = {
-          kmsKeyArn: c.kmsKeyArn,
-          kmsAliasName: c.kmsAliasName,
-          principalRoleArn: c.principalRoleArn,
+          kmsKeyArn: identity.kmsKeyArn,
+          kmsAliasName: identity.kmsAliasName,
+          principalRoleArn: identity.principalRoleArn,
           bucketName: c.bucketName,
           bucketArn: c.bucketArn,
-          policies: c.policies,
+          policies: pulumi.all([c.policies, identity.policies]).apply(([s3, id]) => ({ ...s3, ...id })),
           storageConfig: c.storageConfig,
         };
       }

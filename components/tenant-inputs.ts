@@ -1,0 +1,97 @@
+/**
+ * The boundary validation of a tenant: every problem with a TenantStack's inputs, across every
+ * child component, collected at once before anything is registered.
+ *
+ * Each component exports a pure validator; this module calls each one that applies to the plan
+ * and rewrites their paths to the keys a user edits:
+ *
+ * - `tenantId`, and the tenant's own keys (`corsAllowedOrigins.2`, `jwtKeySlots`, `redisCell`...);
+ * - `plan.<key>` for plan keys (`plan.limits.backup_retention_days`);
+ * - `platform.<section>.<key>` for platform keys.
+ *
+ * Pure: no Pulumi resources, no I/O.
+ */
+import type { Plan } from "../plans/schema";
+import type { Problem } from "./errors";
+import { tenantIdentityProblems } from "./identity/tenant-identity";
+import { tenantIdProblems } from "./naming";
+import { missingPlatformSections, needsIdentity, type PlatformConfig, type TenantSettings } from "./platform-config";
+import { s3TenantPrefixProblems } from "./s3/s3-tenant-prefix";
+import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
+import { securityCredentialsProblems } from "./security/security-credentials";
+
+/** The inputs this module validates (a TenantStack's arguments). */
+export interface TenantInputs {
+  readonly tenantId: string;
+  readonly plan: Plan;
+  readonly platform: PlatformConfig;
+  readonly tenant?: TenantSettings;
+}
+
+/** Prefixes a component's plan-relative paths (`limits.x`) with `plan.`. */
+function inPlan(problems: readonly Problem[]): Problem[] {
+  return problems.map((p) => (p.path.startsWith("platform.") || p.path.startsWith("plan.") ? p : { ...p, path: `plan.${p.path}` }));
+}
+
+/** The tenant's security settings with the platform's defaults applied, as SecurityCredentials takes them. */
+export function resolvedSecuritySettings(tenant: TenantSettings, platform: Pick<PlatformConfig, "security">) {
+  const sec = TenantSecuritySchema.parse(tenant.security ?? {});
+  const secPlatform = platform.security ?? SecurityPlatformSchema.parse({});
+  return {
+    corsAllowedOrigins: sec.corsAllowedOrigins,
+    maxCorsOrigins: secPlatform.maxCorsOrigins,
+    jwtKeySlots: sec.jwtKeySlots,
+    ...(sec.activeJwtKey ? { activeJwtKey: sec.activeJwtKey } : {}),
+    apiKeyNames: sec.apiKeyNames,
+    recoveryWindowInDays: secPlatform.secretRecoveryWindowDays,
+  };
+}
+
+/**
+ * Every problem with a tenant's inputs (empty when valid). The plan and the platform config are
+ * already parsed by their schemas; this checks what only the combination can tell and what
+ * each child component requires.
+ */
+export function tenantStackProblems(args: TenantInputs): Problem[] {
+  const idProblems = tenantIdProblems(args.tenantId);
+  const { plan, platform } = args;
+  const tenant = args.tenant ?? {};
+  const problems: Problem[] = [...idProblems, ...missingPlatformSections(plan, platform)];
+
+  if (needsIdentity(plan) && platform.s3) {
+    problems.push(...tenantIdentityProblems({}));
+  }
+  if (plan.s3_prefix && platform.s3) {
+    problems.push(
+      ...inPlan(
+        s3TenantPrefixProblems({ backupRetentionDays: plan.limits.backup_retention_days, dedicated: plan.dedicated_resources, platform: platform.s3 }),
+      ),
+    );
+  }
+  problems.push(...tenantSettingsProblems(tenant, plan, platform));
+  return problems;
+}
+
+/**
+ * Problems of the tenant's own settings (CORS origins, JWT key slots, API key names) that the
+ * plan puts to use. Needs only the platform's `security` section (defaults when absent), so a
+ * bad platform section does not hide them.
+ */
+export function tenantSettingsProblems(tenant: TenantSettings, plan: Plan, platform: Partial<Pick<PlatformConfig, "security" | "s3">>): Problem[] {
+  if (!plan.security_isolation) return [];
+  return securityCredentialsProblems({
+    ...resolvedSecuritySettings(tenant, platform),
+    ...(platform.s3 ? { deployerRoleArn: platform.s3.deployerRoleArn, adminRoleArn: platform.s3.keyAdminRoleArn } : {}),
+  });
+}
+
+/** The problems without repeats (the same path and message reported by two checks). */
+export function uniqueProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
