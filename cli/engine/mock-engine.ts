@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { placeholderState } from "./placeholders";
+import { type AwsLocation, placeholderState } from "./placeholders";
 
 /** Pulumi's wire marker of a secret value inside deserialized inputs. */
 const SIG_KEY = pulumi.runtime.specialSigKey;
@@ -41,6 +41,11 @@ export interface MockRunOptions {
   stack?: string;
   /** Run as a preview (unknowns stay unknown). */
   preview?: boolean;
+  /**
+   * Where placeholder IDs and ARNs live: the platform's account and region when known
+   * (see `placeholderLocation`); default the placeholder account `000000000000` in us-east-1.
+   */
+  placeholders?: AwsLocation;
   /** Overrides state for some resources (e.g. local mode's real passwords); falls back to placeholders. */
   state?: StateFn;
   /** Answers provider functions (invokes); unmocked calls throw. */
@@ -134,8 +139,7 @@ export function runUnderMocks<T>(program: () => T | Promise<T>, options: MockRun
 async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions): Promise<MockRun<T>> {
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
-      const custom = options.state?.(args) ?? placeholderState(args);
-      return custom;
+      return options.state?.(args) ?? placeholderState(args, options.placeholders);
     },
     call(args) {
       if (options.call) return options.call(args);

@@ -1,22 +1,20 @@
 /**
  * Placeholder outputs for the S3 area's resource types that `placeholders.ts` does not cover
- * (same `Rule` signature: `(name, inputs) => ({ id, extra })`), to merge into PLACEHOLDER_RULES.
+ * (the {@link Rule} of placeholder-kit.ts), merged into PLACEHOLDER_RULES there.
  * Keys, roles and buckets are already covered there.
  */
-import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, stableHex } from "./placeholders";
-
-import type { Rule } from "./placeholders";
+import { arnIn, PLACEHOLDER_LOCATION, type Rule, stableHex } from "./placeholder-kit";
 
 export const PLACEHOLDER_RULES_S3: Record<string, Rule> = {
   /** Import ID `cluster,association-id`; association IDs look like `a-` + 17 characters. */
-  "aws:eks/podIdentityAssociation:PodIdentityAssociation": (name, i) => {
+  "aws:eks/podIdentityAssociation:PodIdentityAssociation": (name, i, at = PLACEHOLDER_LOCATION) => {
     const associationId = `a-${stableHex(17, "pod-identity", name)}`;
     const cluster = String(i.clusterName ?? "placeholder-cluster");
     return {
       id: `${cluster},${associationId}`,
       extra: {
         associationId,
-        associationArn: `arn:aws:eks:${PLACEHOLDER_REGION}:${PLACEHOLDER_ACCOUNT}:podidentityassociation/${cluster}/${associationId}`,
+        associationArn: arnIn(at, "eks", `podidentityassociation/${cluster}/${associationId}`),
       },
     };
   },

@@ -7,9 +7,7 @@
  * reproducible — and it is therefore public knowledge: a placeholder, never a key to deploy.
  */
 import { createECDH, createHash, createPrivateKey, createPublicKey } from "node:crypto";
-import { stableHex, stableUuid } from "./placeholders";
-
-import type { Rule } from "./placeholders";
+import { type Rule, stableHex, stableUuid } from "./placeholder-kit";
 
 /** Order of the P-256 group; a private scalar must be in [1, n-1]. */
 const P256_ORDER = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
