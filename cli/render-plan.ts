@@ -7,23 +7,30 @@ import type { OfflinePlan, PlannedResource } from "./offline-plan";
 
 const MARK = "  ⟵ placeholder";
 
-function renderValue(v: unknown, indent: string, full: boolean): string[] {
+/** Whether `v` is or contains a value the engine made up (or one in the placeholder account). */
+function marked(v: string, made: ReadonlySet<string>): boolean {
+  if (isPlaceholder(v) || made.has(v)) return true;
+  for (const m of made) if (v.includes(m)) return true;
+  return false;
+}
+
+function renderValue(v: unknown, indent: string, full: boolean, made: ReadonlySet<string>): string[] {
   if (typeof v === "string") {
     const json = v.startsWith("{") || v.startsWith("[") ? tryJson(v) : undefined;
-    if (json !== undefined) return renderValue(json, indent, full);
+    if (json !== undefined) return renderValue(json, indent, full, made);
     if (v.includes("\n")) {
       const lines = v.split("\n");
       if (!full) return [`${JSON.stringify(lines[0])} … (${lines.length} lines; --full shows them)`];
       return ["|", ...lines.map((l) => `${indent}  ${l}`)];
     }
-    return [JSON.stringify(v) + (isPlaceholder(v) ? MARK : "")];
+    return [JSON.stringify(v) + (marked(v, made) ? MARK : "")];
   }
   if (v === null || typeof v !== "object") return [String(v)];
   const entries = Array.isArray(v) ? v.map((x, i) => [`- `, x, i] as const) : Object.entries(v).map(([k, x]) => [`${k}: `, x, k] as const);
   if (entries.length === 0) return [Array.isArray(v) ? "[]" : "{}"];
   const out: string[] = [""]; // the first line stays after the key; entries follow, indented
   for (const [label, x] of entries) {
-    const [first, ...rest] = renderValue(x, `${indent}  `, full);
+    const [first, ...rest] = renderValue(x, `${indent}  `, full, made);
     out.push(`${indent}  ${label}${first}`, ...rest);
   }
   return out;
@@ -37,8 +44,11 @@ function tryJson(s: string): unknown {
   }
 }
 
-/** Renders the plan as an indented tree. `full` prints multi-line values (SQL) in full. */
-export function renderPlan(plan: OfflinePlan, full = false): string {
+/**
+ * Renders the plan as an indented tree. `full` prints multi-line values (SQL) in full; values
+ * that are or contain one of `placeholderValues` are marked as known only after deployment.
+ */
+export function renderPlan(plan: OfflinePlan, full = false, placeholderValues: ReadonlySet<string> = new Set()): string {
   const children = new Map<string | null, PlannedResource[]>();
   for (const r of plan.resources) {
     const list = children.get(r.parent) ?? [];
@@ -46,8 +56,9 @@ export function renderPlan(plan: OfflinePlan, full = false): string {
     children.set(r.parent, list);
   }
   const lines: string[] = [
-    `Tenant ${plan.tenant} · plan ${plan.plan.name} · isolation ${plan.plan.isolation_level} · ${plan.resources.length} resources`,
-    `(offline plan: runtime mocks, no cloud; values marked "placeholder" are known only after deployment)`,
+    `Tenant ${plan.tenant} · plan ${plan.plan.name} · isolation ${plan.plan.isolationLevel} · ${plan.resources.length} resources`,
+    `(offline plan: runtime mocks, no cloud; values marked "placeholder" are known only after deployment;` +
+      ` placeholder ARNs are in account ${plan.placeholders.account}, region ${plan.placeholders.region})`,
     "",
   ];
   const walk = (parent: string | null, prefix: string) => {
@@ -58,7 +69,7 @@ export function renderPlan(plan: OfflinePlan, full = false): string {
       const inner = `${prefix}${last ? "   " : "│  "}`;
       const body = Object.entries(r.inputs);
       for (const [k, v] of body) {
-        const [first, ...rest] = renderValue(v, `${inner}  `, full);
+        const [first, ...rest] = renderValue(v, `${inner}  `, full, placeholderValues);
         lines.push(`${inner}${children.has(r.urn) ? "│" : " "}  ${k}: ${first}`.trimEnd(), ...rest.map((l) => l.trimEnd()));
       }
       walk(r.urn, inner);

@@ -1,23 +1,73 @@
 /**
  * tenantctl: operate tenant stacks. `plan` prints a tenant's offline plan; `local up|down`
- * applies a tenant's isolation to local servers. Run with `npm run tenantctl -- <command>`.
+ * applies a tenant's isolation to local servers; `dashboards` draws a tenant's CloudWatch
+ * dashboards. Run it with `npx tenantctl <command>` (bin/tenantctl.cjs runs the build in dist/).
+ *
+ * Startup is kept short: this module loads only commander and the Pulumi-free validators, checks
+ * every argument (tenant ID, plan file, stack config file, options) and only then loads the
+ * module of the command, which loads the Pulumi SDKs.
  */
 import * as path from "node:path";
 import { Command, Option } from "commander";
+import { InputError } from "../components/errors";
+import { tenantIdProblem } from "../components/naming";
+import { loadPlan } from "../plans/load";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../plans/schema";
-import { localDown, localUp, renderLocal } from "./local/local-mode";
-import { offlinePlan } from "./offline-plan";
-import { renderPlan } from "./render-plan";
+import { readStackFile } from "./engine/stack-file";
+import { JSON_OUTPUT_VERSION, jsonLine } from "./json-output";
+import { requestOverrides } from "./plan-request";
+import { DEFAULT_STACK_FILE } from "./project-dir";
+
+/** Exit code of a refused command-line argument or option (as commander's own usage errors). */
+export const USAGE_EXIT_CODE = 2;
 
 /** Where the user ran the command (npm run changes the working directory to the project). */
 const USER_CWD = process.env.INIT_CWD ?? process.cwd();
+
+// Each command's module is loaded only when that command runs: they load the Pulumi SDKs.
+const offline = (): typeof import("./offline-plan") => require("./offline-plan");
+const renderer = (): typeof import("./render-plan") => require("./render-plan");
+const local = (): typeof import("./local/local-mode") => require("./local/local-mode");
+const dashboards = (): typeof import("./dashboards/render-dashboards") => require("./dashboards/render-dashboards");
+
+/** A tenant ID given on the command line, or an InputError naming the argument. */
+export function tenantArgument(id: string, argument = "<tenant>"): string {
+  const problem = tenantIdProblem(id);
+  if (problem !== undefined) {
+    throw new InputError(`argument ${argument}`, [{ path: argument, message: `got ${JSON.stringify(id)}; ${problem}` }]);
+  }
+  return id;
+}
 
 function planRef(ref: string): string {
   return /\.ya?ml$/.test(ref) ? path.resolve(USER_CWD, ref) : ref;
 }
 
+/** Loads and validates the plan (file, YAML, schema, overrides) before anything else runs. */
+function checkedPlan(ref: string, isolation: IsolationLevel | undefined): string {
+  const resolved = planRef(ref);
+  loadPlan(resolved, requestOverrides({ isolation }));
+  return resolved;
+}
+
+/** Reads the stack config file (when given) before anything else runs. */
+function checkedStackFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(USER_CWD, file);
+  readStackFile(resolved);
+  return resolved;
+}
+
 function isolationOption() {
   return new Option("--isolation <level>", "override the plan's isolation level").choices([...ISOLATION_LEVELS]);
+}
+
+function planOption() {
+  return new Option("--plan <plan>", "plan name (pro, custom) or path to a plan YAML").default("pro");
+}
+
+function stackConfigOption() {
+  return new Option("--stack-config <file>", `stack config file whose platform settings to use (default ${path.basename(DEFAULT_STACK_FILE)})`);
 }
 
 export function buildCli(): Command {
@@ -30,62 +80,112 @@ export function buildCli(): Command {
     .command("plan")
     .description("Print a tenant's resource tree from the real program under runtime mocks (no cloud, no Pulumi CLI).")
     .argument("<tenant>", "tenant ID")
-    .option("--plan <plan>", "plan name (pro, custom) or path to a plan YAML", "pro")
+    .addOption(planOption())
     .addOption(isolationOption())
-    .option("--stack-config <file>", "stack config file whose platform settings to use", undefined)
-    .option("--json", "print one JSON object: { tenant, plan, resources }")
+    .addOption(stackConfigOption())
+    .option("--json", "print one JSON object: { version, tenant, plan, planSettings, placeholders, resources }")
     .option("--full", "print multi-line inputs (SQL) in full")
     .action(async (tenant: string, opts: { plan: string; isolation?: IsolationLevel; stackConfig?: string; json?: boolean; full?: boolean }) => {
-      const result = await offlinePlan({
-        tenantId: tenant,
-        plan: planRef(opts.plan),
+      const req = {
+        tenantId: tenantArgument(tenant),
+        plan: checkedPlan(opts.plan, opts.isolation),
         isolation: opts.isolation,
-        stackFile: opts.stackConfig ? path.resolve(USER_CWD, opts.stackConfig) : undefined,
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${renderPlan(result, opts.full)}\n`);
+        stackFile: checkedStackFile(opts.stackConfig),
+      };
+      const { plan, placeholderValues } = await offline().offlinePlanWithPlaceholders(req);
+      process.stdout.write(opts.json ? jsonLine(plan) : `${renderer().renderPlan(plan, opts.full, placeholderValues)}\n`);
     });
 
-  const local = program.command("local").description("Apply a tenant's isolation to local servers (DATABASE_URL, REDIS_URL).");
-  local
+  const localCmd = program.command("local").description("Apply a tenant's isolation to local servers (DATABASE_URL, REDIS_URL).");
+  localCmd
     .command("up")
     .description("Create or converge the tenant on local servers; prints its own connection URLs.")
     .argument("<tenant>", "tenant ID")
-    .option("--plan <plan>", "plan name (pro, custom) or path to a plan YAML", "pro")
+    .addOption(planOption())
     .addOption(isolationOption())
     .option("--json", "print one JSON object with the tenant's connections")
     .action(async (tenant: string, opts: { plan: string; isolation?: IsolationLevel; json?: boolean }) => {
-      const result = await localUp({ tenantId: tenant, plan: planRef(opts.plan), isolation: opts.isolation });
-      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${renderLocal(result)}\n`);
+      const req = { tenantId: tenantArgument(tenant), plan: checkedPlan(opts.plan, opts.isolation), isolation: opts.isolation };
+      const mode = local();
+      const result = await mode.localUp(req);
+      process.stdout.write(opts.json ? jsonLine({ version: JSON_OUTPUT_VERSION, ...result }) : `${mode.renderLocal(result)}\n`);
     });
-  local
+  localCmd
     .command("down")
     .description("Remove everything `local up` made for the tenant, and only that.")
     .argument("<tenant>", "tenant ID")
     .action(async (tenant: string) => {
-      const removed = await localDown(tenant);
-      process.stderr.write(removed ? `tenant ${tenant} removed from local servers\n` : `tenant ${tenant} has no local state; nothing to remove\n`);
+      const id = tenantArgument(tenant);
+      const removed = await local().localDown(id);
+      process.stderr.write(removed ? `tenant ${id} removed from local servers\n` : `tenant ${id} has no local state; nothing to remove\n`);
     });
+
+  program
+    .command("dashboards")
+    .description("Draw a tenant's CloudWatch dashboards (the bodies the real program declares, under mocks) to JSON, SVG and PNG.")
+    .argument("[tenant]", "tenant ID (or --tenant)")
+    .option("--tenant <id>", "tenant ID (instead of the argument)")
+    .addOption(planOption())
+    .addOption(stackConfigOption())
+    .option("--out <dir>", "output directory", "out/dashboards")
+    .addOption(new Option("--layout <layout>", "three dashboards or one combined").choices(["separate", "combined"]).default("separate"))
+    .option("--font <file...>", "extra .ttf/.otf font files (when no system font is installed)")
+    .option("--json", "print one JSON object: { version, tenant, plan, dashboards }")
+    .action(
+      async (
+        tenantArg: string | undefined,
+        opts: { tenant?: string; plan: string; stackConfig?: string; out: string; layout: "separate" | "combined"; font?: string[]; json?: boolean },
+      ) => {
+        if (tenantArg !== undefined && opts.tenant !== undefined && tenantArg !== opts.tenant) {
+          throw new InputError("argument [tenant]", [
+            { path: "[tenant]", message: `got ${JSON.stringify(tenantArg)} and --tenant ${JSON.stringify(opts.tenant)}; expected one tenant` },
+          ]);
+        }
+        const raw = tenantArg ?? opts.tenant;
+        if (raw === undefined) {
+          throw new InputError("argument [tenant]", [{ path: "[tenant]", message: "missing; expected a tenant ID as the argument or with --tenant" }]);
+        }
+        const tenant = tenantArgument(raw, tenantArg !== undefined ? "[tenant]" : "--tenant");
+        const plan = checkedPlan(opts.plan, undefined);
+        const stackFile = checkedStackFile(opts.stackConfig);
+        const outDir = path.resolve(USER_CWD, opts.out);
+        const fontFiles = opts.font?.map((f) => path.resolve(USER_CWD, f));
+        const rendered = await dashboards().renderDashboardsOfPlan({ tenant, plan, stackFile, outDir, layout: opts.layout, fontFiles });
+        if (opts.json) {
+          process.stdout.write(jsonLine({ version: JSON_OUTPUT_VERSION, tenant, plan: rendered.plan, dashboards: rendered.dashboards }));
+          return;
+        }
+        const rel = (f: string) => path.relative(USER_CWD, f);
+        for (const r of rendered.dashboards) {
+          process.stdout.write(`${r.name}: ${r.widgets} widgets → ${rel(r.png)} (${rel(r.svg)}, ${rel(r.json)})\n`);
+        }
+      },
+    );
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const program = buildCli();
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code?.startsWith("commander.")) {
       // commander already printed the problem and the help.
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : USAGE_EXIT_CODE;
     }
     process.stderr.write(`tenantctl: ${err.message ?? String(e)}\n`);
-    return 1;
+    const usage = InputError.isInstance(e) && /^(argument|option) /.test(e.source);
+    return usage ? USAGE_EXIT_CODE : 1;
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+/** Runs the command line and sets the process's exit code (what bin/tenantctl.cjs calls). */
+export function run(argv: readonly string[]): void {
+  main(argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) run(process.argv.slice(2));

@@ -12,7 +12,7 @@ import {
   isExpressionRow,
   type MetricWidget,
   type Widget,
-} from "./dashboard-model";
+} from "../../components/monitoring/dashboard-model";
 
 export interface SvgOptions {
   /** Pixels per grid column. @default 50 */

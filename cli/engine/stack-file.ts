@@ -4,7 +4,8 @@
  * shape `pulumi up` would. Encrypted values (`secure:`) cannot be decrypted without the Pulumi
  * CLI: they are replaced by placeholders and marked secret.
  */
-import { PlanError, readYamlFile } from "../../plans/load";
+import { InputError, type Problem } from "../../components/errors";
+import { readYamlFile } from "../../plans/load";
 
 export interface StackConfig {
   /** `namespace:key` → value (objects stay objects). */
@@ -13,11 +14,21 @@ export interface StackConfig {
   readonly secretKeys: string[];
 }
 
+/** Reads a stack config file; a missing or malformed file is an InputError from `stack config file <file>`. */
 export function readStackFile(file: string): StackConfig {
-  const doc = readYamlFile(file) as { config?: unknown } | null;
+  const source = `stack config file ${file}`;
+  let doc: { config?: unknown } | null;
+  try {
+    doc = readYamlFile(file) as { config?: unknown } | null;
+  } catch (e) {
+    // readYamlFile reports a plan's source; this file is stack config.
+    const problems = (e as { problems?: Problem[] }).problems;
+    if (Array.isArray(problems)) throw new InputError(source, problems);
+    throw e;
+  }
   const config = doc?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new PlanError(file, [{ path: "config", message: "expected a mapping of config keys" }]);
+    throw new InputError(source, [{ path: "config", message: `got ${JSON.stringify(config)}; expected a mapping of config keys` }]);
   }
   const values: Record<string, unknown> = {};
   const secretKeys: string[] = [];

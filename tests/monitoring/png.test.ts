@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderDashboards } from "../../cli/render-dashboards";
-import { assertTextRenders, inkedPixels, svgToPng, textRenders } from "../../components/monitoring/png";
+import { renderDashboards } from "../../cli/dashboards/render-dashboards";
+import { assertTextRenders, inkedPixels, svgToPng, textRenders } from "../../cli/dashboards/png";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DashboardSpec, TextWidget } from "../../components/monitoring/dashboard-model";
 import { tenantDashboards } from "../../components/monitoring/dashboards";
-import { escapeXml, mergeAnnotations, renderDashboardSvg, truncate, widgetPixels, wrap } from "../../components/monitoring/render-svg";
+import { escapeXml, mergeAnnotations, renderDashboardSvg, truncate, widgetPixels, wrap } from "../../cli/dashboards/render-svg";
 import { dashboardInputs, plan } from "./fixtures";
 
 const [overview, performance] = tenantDashboards(dashboardInputs("acme", plan("pro")));
