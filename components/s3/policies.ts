@@ -59,7 +59,9 @@ function keyServices(region: string): string[] {
 
 /**
  * The encryption rules of every object-creating request, as three denies on `s3:PutObject` that
- * only look at headers the request CARRIES. Why only those:
+ * only look at headers the request CARRIES (each pairs its comparison with `Null: false`, "the
+ * key is present": a negated operator alone, or with `...IfExists`, is TRUE when the key is
+ * absent, so it would refuse every request without the header). Why only those:
  *
  * `s3:PutObject` authorizes PutObject, CopyObject, CreateMultipartUpload, UploadPart,
  * UploadPartCopy and CompleteMultipartUpload. Only the first three accept the encryption headers;
@@ -83,7 +85,7 @@ function keyServices(region: string): string[] {
  *
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html (which operations s3:ObjectCreationOperation is true for)
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
  */
 function encryptionDenies(resource: string, keyArn: string | undefined): PolicyStatement[] {
   const statements: PolicyStatement[] = [
@@ -92,7 +94,7 @@ function encryptionDenies(resource: string, keyArn: string | undefined): PolicyS
       Effect: "Deny",
       Action: "s3:PutObject",
       Resource: resource,
-      Condition: { StringNotEqualsIfExists: { [SSE_KEY]: SSE_KMS } },
+      Condition: { StringNotEquals: { [SSE_KEY]: SSE_KMS }, Null: { [SSE_KEY]: "false" } },
     },
     {
       Sid: "DenyWritesSseKmsWithoutKeyId",
@@ -108,7 +110,7 @@ function encryptionDenies(resource: string, keyArn: string | undefined): PolicyS
       Effect: "Deny",
       Action: "s3:PutObject",
       Resource: resource,
-      Condition: { ArnNotEqualsIfExists: { [SSE_KMS_KEY_ID_KEY]: keyArn } },
+      Condition: { ArnNotEquals: { [SSE_KMS_KEY_ID_KEY]: keyArn }, Null: { [SSE_KMS_KEY_ID_KEY]: "false" } },
     });
   }
   return statements;
@@ -189,7 +191,7 @@ interface RetainedPrefix {
  * Writes and tag changes under each retained prefix must carry its retention tag:
  *
  * - `Deny<what>WritesWithOtherRetentionTag`, one per prefix: a write or tag change naming another
- *   class (checked where the request carries the tag: `...IfExists`, as for the encryption
+ *   class (checked where the request carries the tag, `Null: false`, as for the encryption
  *   headers, so multipart parts and completions pass);
  * - `DenyWritesWithoutRetentionTag`: a write that carries an encryption header (so it is a
  *   PutObject, CopyObject or CreateMultipartUpload, never a part or a completion, which carry
@@ -212,7 +214,7 @@ function retentionTagDenies(prefixes: readonly RetainedPrefix[]): PolicyStatemen
         Effect: "Deny",
         Action: [...S3_TAGGING_WRITE_ACTIONS],
         Resource: resource,
-        Condition: { StringNotEqualsIfExists: { [key]: value } },
+        Condition: { StringNotEquals: { [key]: value }, Null: { [key]: "false" } },
       };
     }),
     {

@@ -15,13 +15,11 @@ export type OneOrMany<T> = T | readonly T[];
 export type ConditionOperator =
   | "StringEquals"
   | "StringNotEquals"
-  | "StringNotEqualsIfExists"
   | "StringLike"
   | "StringNotLike"
   | "ArnEquals"
   | "ArnLike"
   | "ArnNotEquals"
-  | "ArnNotEqualsIfExists"
   | "ArnNotLike"
   | "Bool"
   | "NumericLessThan"

@@ -18,15 +18,40 @@ import {
   asAdmin,
   asTenant,
   bucketArn,
+  type Ctx,
   expectExplicit,
   kmsAsTenant,
+  kmsHeaders,
   obj,
+  op,
+  retentionTag,
   S3_VIA,
   sseKms,
   type Tenant,
   tenantFrom,
   tls,
 } from "./helpers/requests";
+
+/**
+ * The requests of one multipart upload of `key` as S3 authorizes them (all as s3:PutObject): the
+ * creation carries the encryption headers (and `tags`), the parts, a part copied from
+ * `copySource` and the completion carry none.
+ */
+function multipartUpload(keyArn: string, copySource: string, tags: Ctx = {}): Array<[string, Ctx]> {
+  return [
+    ["CreateMultipartUpload", op.createMultipartUpload({ ...kmsHeaders(keyArn), ...tags })],
+    ["UploadPart", op.uploadPart()],
+    ["UploadPartCopy", op.uploadPartCopy(copySource)],
+    ["CompleteMultipartUpload", op.completeMultipartUpload()],
+  ];
+}
+
+/** A platform key as the platform might set it as the shared bucket's default: AWS's default key policy (delegates to IAM). */
+const PLATFORM_DEFAULT_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-8888-4777-a666-555555555555`;
+const AWS_DEFAULT_KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [{ Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+};
 
 describe("pooled tenants in the shared bucket (Pro)", () => {
   let A: Tenant;
@@ -75,17 +100,21 @@ describe("pooled tenants in the shared bucket (Pro)", () => {
       expect(backup.result).toBe("Allowed");
     });
 
-    it("a multipart upload: created with SSE-KMS and its key, parts and completion carry no headers", async () => {
-      const create = await asTenant(A, "s3:PutObject", aObj("backups/big"), {
-        ...sseKms(A.keyArn),
-        "s3:ObjectCreationOperation": "CreateMultipartUpload",
-        "s3:RequestObjectTag/retention-class": "backup-30d",
-      }, shared);
-      expect(create.result).toBe("Allowed");
-      for (const op of ["UploadPart", "CompleteMultipartUpload"]) {
-        const d = await asTenant(A, "s3:PutObject", aObj("backups/big"), { "s3:ObjectCreationOperation": op }, undefined);
-        expect(d.result, op).toBe("Allowed");
+    it.each([
+      ["policies/big.tar", {}],
+      ["backups/big.dump", retentionTag("backup-30d")],
+      ["temp/big.tmp", retentionTag("temp")],
+    ] as Array<[string, Ctx]>)("a multipart upload of %s: every request allowed by identity and shared bucket policy", async (key, tags) => {
+      for (const [name, context] of multipartUpload(A.keyArn, `${SHARED_BUCKET}/tenants/acme/policies/part-source`, tags)) {
+        const d = await asTenant(A, "s3:PutObject", aObj(key), context, shared);
+        expect(d.result, name).toBe("Allowed");
+        expect(d.identityAllows, name).toEqual(["ReadWriteOwnObjects"]);
       }
+    });
+
+    it("CopyObject within its prefix with SSE-KMS and its key", async () => {
+      const d = await asTenant(A, "s3:PutObject", aObj("policies/copy.rego"), op.copyObject(`${SHARED_BUCKET}/tenants/acme/policies/p.rego`, kmsHeaders(A.keyArn)), shared);
+      expect(d.result).toBe("Allowed");
     });
   });
 
@@ -131,65 +160,74 @@ describe("pooled tenants in the shared bucket (Pro)", () => {
     });
   });
 
-  describe("tenant A's writes must use its own key", () => {
-    it("PutObject without any encryption header: explicit deny (identity and shared bucket policy)", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), { "s3:ObjectCreationOperation": "PutObject" }, shared);
-      expectExplicit(d, ["DenyWritesNotSseKms", "DenyWritesWithOtherKey"], ["DenyWritesNotSseKms"]);
+  describe("tenant A's writes must use its own key, whichever operation creates the object", () => {
+    const ALIAS = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/controlcore/tenant/acme`;
+    const creating = (headers: Ctx): Array<[string, Ctx]> => [
+      ["PutObject", op.putObject(headers)],
+      ["CreateMultipartUpload", op.createMultipartUpload(headers)],
+      ["CopyObject", op.copyObject(`${SHARED_BUCKET}/tenants/acme/policies/p.rego`, headers)],
+    ];
+    it.each([
+      ["SSE-S3 (AES256)", { "s3:x-amz-server-side-encryption": "AES256" }, ["DenyWritesNotSseKms"], ["DenyWritesNotSseKms"]],
+      ["DSSE-KMS", { "s3:x-amz-server-side-encryption": "aws:kms:dsse" }, ["DenyWritesNotSseKms"], ["DenyWritesNotSseKms"]],
+      ["aws:kms without a key ID (S3 would use aws/s3)", { "s3:x-amz-server-side-encryption": "aws:kms" }, ["DenyWritesSseKmsWithoutKeyId"], ["DenyWritesSseKmsWithoutKeyId"]],
+      ["aws:kms with B's key ARN", "B", ["DenyWritesWithOtherKey"], []],
+      ["aws:kms with its own key's alias instead of the ARN", kmsHeaders(ALIAS), ["DenyWritesWithOtherKey"], []],
+    ] as Array<[string, Ctx | "B", string[], string[]]>)("%s: explicit deny on PutObject, CreateMultipartUpload and CopyObject", async (_what, headers, identity, bucket) => {
+      for (const [name, context] of creating(headers === "B" ? kmsHeaders(B.keyArn) : headers)) {
+        const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), context, shared);
+        expect(d.result, name).toBe("ExplicitlyDenied");
+        expect([...d.identityDenies].sort(), name).toEqual(identity);
+        expect([...d.resourceDenies].sort(), name).toEqual(bucket);
+      }
     });
 
-    it("PutObject with SSE-S3 (AES256): explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), {
-        "s3:ObjectCreationOperation": "PutObject",
-        "s3:x-amz-server-side-encryption": "AES256",
-      }, shared);
-      expectExplicit(d, ["DenyWritesNotSseKms", "DenyWritesWithOtherKey"], ["DenyWritesNotSseKms"]);
-    });
-
-    it("PutObject with aws:kms and no key ID (the bucket's default key): explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), {
-        "s3:ObjectCreationOperation": "PutObject",
-        "s3:x-amz-server-side-encryption": "aws:kms",
-      }, shared);
-      expectExplicit(d, ["DenyWritesWithOtherKey"]);
-    });
-
-    it("PutObject with aws:kms and B's key ARN: explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), sseKms(B.keyArn), shared);
-      expectExplicit(d, ["DenyWritesWithOtherKey"]);
-    });
-
-    it("PutObject with its key's alias instead of its ARN: explicit deny (S3 compares the ARN)", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), sseKms(`arn:aws:kms:${REGION}:${ACCOUNT}:alias/controlcore/tenant/acme`), shared);
-      expectExplicit(d, ["DenyWritesWithOtherKey"]);
-    });
-
-    it("a multipart upload created without SSE: explicit deny on CreateMultipartUpload", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("backups/big"), {
-        "s3:ObjectCreationOperation": "CreateMultipartUpload",
-        "s3:RequestObjectTag/retention-class": "backup-30d",
-      }, shared);
-      expectExplicit(d, ["DenyWritesNotSseKms", "DenyWritesWithOtherKey"], ["DenyWritesNotSseKms"]);
+    it("no encryption header at all: IAM cannot tell it from a completion, so S3 applies the bucket default — and the tenant may not use the platform's default key", async () => {
+      // PutObject without headers has the same context as CompleteMultipartUpload: policies let it through...
+      const put = await asTenant(A, "s3:PutObject", aObj("policies/p.rego"), op.putObject(), shared);
+      expect(put.result).toBe("Allowed");
+      // ...and S3 then encrypts with the shared bucket's default SSE-KMS key, calling KMS with the
+      // tenant's permissions: refused by the tenant's own identity policy, even under a key policy
+      // that delegates everything to IAM.
+      const generate = await kmsAsTenant(A, "kms:GenerateDataKey", PLATFORM_DEFAULT_KEY, { "kms:ViaService": S3_VIA }, AWS_DEFAULT_KEY_POLICY);
+      expectExplicit(generate, ["DenyOtherKeys"]);
     });
   });
 
   describe("retention: writes under temp/ and backups/ carry their class (no per-tenant lifecycle rule needed)", () => {
-    it("temp/ without the tag: explicit deny", async () => {
-      expectExplicit(await asTenant(A, "s3:PutObject", aObj("temp/t"), sseKms(A.keyArn), shared), ["DenyTempWritesWithoutRetentionTag"]);
+    it("temp/ with the encryption headers but without the tag: explicit deny", async () => {
+      expectExplicit(await asTenant(A, "s3:PutObject", aObj("temp/t"), sseKms(A.keyArn), shared), ["DenyWritesWithoutRetentionTag"]);
+    });
+
+    it("a multipart upload of backups/ created without the tag: explicit deny on CreateMultipartUpload", async () => {
+      const d = await asTenant(A, "s3:PutObject", aObj("backups/big"), op.createMultipartUpload(kmsHeaders(A.keyArn)), shared);
+      expectExplicit(d, ["DenyWritesWithoutRetentionTag"]);
     });
 
     it("temp/ tagged as a backup (to keep it longer): explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("temp/t"), { ...sseKms(A.keyArn), "s3:RequestObjectTag/retention-class": "backup-90d" }, shared);
-      expectExplicit(d, ["DenyTempWritesWithoutRetentionTag"]);
+      const d = await asTenant(A, "s3:PutObject", aObj("temp/t"), { ...sseKms(A.keyArn), ...retentionTag("backup-90d") }, shared);
+      expectExplicit(d, ["DenyTempWritesWithOtherRetentionTag"]);
     });
 
-    it("backups/ with another plan's class (90 days on a 30-day plan): explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObject", aObj("backups/b"), { ...sseKms(A.keyArn), "s3:RequestObjectTag/retention-class": "backup-90d" }, shared);
-      expectExplicit(d, ["DenyBackupWritesWithoutRetentionTag"]);
+    it("backups/ with another plan's class (90 days on a 30-day plan), single-part or multipart: explicit deny", async () => {
+      const single = await asTenant(A, "s3:PutObject", aObj("backups/b"), { ...sseKms(A.keyArn), ...retentionTag("backup-90d") }, shared);
+      expectExplicit(single, ["DenyBackupWritesWithOtherRetentionTag"]);
+      const multi = await asTenant(A, "s3:PutObject", aObj("backups/b"), op.createMultipartUpload({ ...kmsHeaders(A.keyArn), ...retentionTag("backup-90d") }), shared);
+      expectExplicit(multi, ["DenyBackupWritesWithOtherRetentionTag"]);
     });
 
     it("re-tagging a backup with another class: explicit deny", async () => {
-      const d = await asTenant(A, "s3:PutObjectTagging", aObj("backups/b"), { "s3:RequestObjectTag/retention-class": "keep" }, shared);
-      expectExplicit(d, ["DenyBackupWritesWithoutRetentionTag"]);
+      const d = await asTenant(A, "s3:PutObjectTagging", aObj("backups/b"), retentionTag("keep"), shared);
+      expectExplicit(d, ["DenyBackupWritesWithOtherRetentionTag"]);
+    });
+
+    it("replacing a temp object's tags with a set without the retention tag: explicit deny", async () => {
+      const d = await asTenant(A, "s3:PutObjectTagging", aObj("temp/t"), { "s3:RequestObjectTag/owner": "team-a" }, shared);
+      expectExplicit(d, ["DenyTagChangesWithoutRetentionTag"]);
+    });
+
+    it("re-tagging with its own class is allowed", async () => {
+      expect((await asTenant(A, "s3:PutObjectTagging", aObj("temp/t"), retentionTag("temp"), shared)).result).toBe("Allowed");
     });
 
     it("removing the tags of a temp object: implicit deny (DeleteObjectTagging is not granted)", async () => {
@@ -228,9 +266,27 @@ describe("dedicated buckets (Custom)", () => {
     expectExplicit(d, [], ["DenyOutdatedTls"]);
   });
 
-  it("a write with another key is refused by both the identity and the bucket policy", async () => {
-    const d = await asTenant(A, "s3:PutObject", aKey("policies/p"), sseKms(B.keyArn), A.bucketPolicy);
-    expectExplicit(d, ["DenyWritesWithOtherKey"], ["DenyWritesWithOtherKey"]);
+  it("a multipart upload in its bucket: every request allowed by identity and bucket policy", async () => {
+    for (const [name, context] of multipartUpload(A.keyArn, `${A.bucket}/tenants/acme/policies/part-source`)) {
+      const d = await asTenant(A, "s3:PutObject", aKey("backups/big.dump"), context, A.bucketPolicy);
+      expect(d.result, name).toBe("Allowed");
+    }
+  });
+
+  it("a write without encryption headers is allowed: the bucket's default is SSE-KMS with A's key", async () => {
+    expect((await asTenant(A, "s3:PutObject", aKey("policies/p"), op.putObject(), A.bucketPolicy)).result).toBe("Allowed");
+  });
+
+  it.each([
+    ["SSE-S3 (AES256)", { "s3:x-amz-server-side-encryption": "AES256" }, "DenyWritesNotSseKms"],
+    ["aws:kms without a key ID", { "s3:x-amz-server-side-encryption": "aws:kms" }, "DenyWritesSseKmsWithoutKeyId"],
+    ["another tenant's key", "B", "DenyWritesWithOtherKey"],
+    ["its key's alias", kmsHeaders(`arn:aws:kms:${REGION}:${ACCOUNT}:alias/controlcore/tenant/acme`), "DenyWritesWithOtherKey"],
+  ] as Array<[string, Ctx | "B", string]>)("a write with %s is refused by both the identity and the bucket policy, single-part or multipart", async (_what, headers, sid) => {
+    const h = headers === "B" ? kmsHeaders(B.keyArn) : headers;
+    for (const context of [op.putObject(h), op.createMultipartUpload(h)]) {
+      expectExplicit(await asTenant(A, "s3:PutObject", aKey("policies/p"), context, A.bucketPolicy), [sid], [sid]);
+    }
   });
 
   it("B's principal is refused in A's bucket by both policies", async () => {

@@ -26,7 +26,8 @@ export interface Tenant {
 }
 
 export function tenantFrom(resources: readonly RecordedResource[], id: string): Tenant {
-  const tree = subtree(resources, `t-${id}-s3`);
+  // The key and role are the tenant's identity (`t-<id>-identity`); the role policy and bucket are S3's.
+  const tree = [...subtree(resources, `t-${id}-identity`), ...subtree(resources, `t-${id}-s3`)];
   const role = one(tree, "aws:iam/role:Role");
   const key = one(tree, "aws:kms/key:Key");
   const rolePolicy = one(tree, "aws:iam/rolePolicy:RolePolicy");
@@ -53,12 +54,36 @@ export const SECRETS_VIA = `secretsmanager.${REGION}.amazonaws.com`;
 
 /** What AWS sets on every S3 request over HTTPS with TLS 1.3. */
 export const tls = (caller: string): Ctx => ({ "aws:PrincipalArn": caller, "aws:SecureTransport": "true", "s3:TlsVersion": "1.3" });
-/** A single-request PutObject with SSE-KMS and `keyArn`. */
-export const sseKms = (keyArn: string): Ctx => ({
-  "s3:ObjectCreationOperation": "PutObject",
+/**
+ * The S3 operations authorized as `s3:PutObject`, with the request context S3 builds for each.
+ * `s3:ObjectCreationOperation` is a Bool: true for PutObject, CopyObject and
+ * CompleteMultipartUpload, false for CreateMultipartUpload, UploadPart and UploadPartCopy (the
+ * operations AWS's conditional-writes policy exempts with it). The encryption and tagging headers
+ * exist only on the operations that accept them (PutObject, CopyObject, CreateMultipartUpload);
+ * the parts and the completion carry none.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+ */
+export const op = {
+  putObject: (headers: Ctx = {}): Ctx => ({ "s3:ObjectCreationOperation": "true", ...headers }),
+  copyObject: (source: string, headers: Ctx = {}): Ctx => ({ "s3:ObjectCreationOperation": "true", "s3:x-amz-copy-source": source, ...headers }),
+  createMultipartUpload: (headers: Ctx = {}): Ctx => ({ "s3:ObjectCreationOperation": "false", ...headers }),
+  uploadPart: (): Ctx => ({ "s3:ObjectCreationOperation": "false" }),
+  uploadPartCopy: (source: string): Ctx => ({ "s3:ObjectCreationOperation": "false", "s3:x-amz-copy-source": source }),
+  completeMultipartUpload: (): Ctx => ({ "s3:ObjectCreationOperation": "true" }),
+} as const;
+
+/** The SSE-KMS headers naming `keyArn`. */
+export const kmsHeaders = (keyArn: string): Ctx => ({
   "s3:x-amz-server-side-encryption": "aws:kms",
   "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn,
 });
+/** The retention tag header (`x-amz-tagging: retention-class=<value>`). */
+export const retentionTag = (value: string): Ctx => ({ "s3:RequestObjectTag/retention-class": value });
+
+/** A single-request PutObject with SSE-KMS and `keyArn`. */
+export const sseKms = (keyArn: string): Ctx => op.putObject(kmsHeaders(keyArn));
 
 /** A request by tenant `caller` (its session, its identity policy) against `resourcePolicy`. */
 export function asTenant(caller: Tenant, action: string, resource: string, context: Ctx, resourcePolicy: unknown): Promise<SimDecision> {

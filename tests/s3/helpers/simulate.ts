@@ -6,9 +6,13 @@
  *
  * It refuses to answer when the simulator could not run the request (bad policy, unknown action,
  * wrong resource type) or ignored a context key as not applicable to the action: either would
- * make a "denied" result meaningless.
+ * make a "denied" result meaningless. Before that, the request context is checked against AWS's
+ * reference data (`tests/policies/condition-keys.ts`): every key exists, applies to the action
+ * and has a value of the type AWS documents (a Bool key "true"/"false", a Numeric key a number,
+ * an ARN key an ARN), so a test cannot pass on a context AWS would never send.
  */
 import { type EvaluationResult, type RequestAnalysis, runSimulation } from "@cloud-copilot/iam-simulate";
+import { contextProblems } from "../../policies/condition-keys";
 
 /** One request, as AWS would authorize it. */
 export interface SimRequest {
@@ -45,6 +49,10 @@ const sids = (statements: Analysis["denyStatements"] | undefined): string[] =>
   (statements ?? []).map((s) => s.statement.sid() ?? `#${s.statement.index()}`);
 
 export async function simulate(req: SimRequest): Promise<SimDecision> {
+  const contextErrors = await contextProblems(req.action, req.context ?? {});
+  if (contextErrors.length > 0) {
+    throw new Error(`request context is not one AWS would send:\n  - ${contextErrors.join("\n  - ")}`);
+  }
   const response = await runSimulation(
     {
       request: {
