@@ -188,6 +188,10 @@ export class TenantStack extends pulumi.ComponentResource {
           cdnEnabled: plan.network.cdn_enabled,
           rateLimiting: plan.rate_limiting,
           limits: plan.limits,
+          // API Gateway meters exactly the keys stored in the tenant's secrets.
+          ...(this.security ? { apiKeyValues: Object.fromEntries(Object.entries(this.security.apiKeys).map(([k, v]) => [k, v.value])) } : {}),
+          // The us-east-1 provider gets the stack's aws: settings, not ambient credentials.
+          awsProviderArgs: TenantNetwork.stackAwsProviderArgs(),
           tags,
         },
         { parent: this },

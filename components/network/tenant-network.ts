@@ -11,6 +11,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { InputError, type Problem } from "../errors";
 import type { TenantNames } from "../naming";
+import { awsProviderArgsFromConfig } from "./aws-provider-args";
 import { type NetworkPlatform, networkConfigProblems, rateLimitPath, type RateLimitPath, type TenantNetwork as TenantNetworkConfig } from "./config";
 import {
   type CertificatePlan,
@@ -138,6 +139,14 @@ export class TenantNetwork extends pulumi.ComponentResource {
   readonly customerDnsRecords: pulumi.Output<CustomerDnsRecord[]>;
   /** The tenant's API Gateway key values (secret) by key name, when the entry point is API Gateway. */
   readonly apiKeyValues: Readonly<Record<string, pulumi.Output<string>>> | undefined;
+
+  /**
+   * `awsProviderArgs` from the stack's `aws:` config (profile, assumeRoles, allowedAccountIds,
+   * credentials…), which an explicit provider does not read by itself. Call it in a program.
+   */
+  static stackAwsProviderArgs(): Omit<aws.ProviderArgs, "region"> {
+    return awsProviderArgsFromConfig(new pulumi.Config("aws"));
+  }
 
   constructor(name: string, args: TenantNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering: bad input must not leave half a tenant (or even the component) behind.
