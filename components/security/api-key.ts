@@ -7,6 +7,7 @@
  * and nothing can be guessed here. The verifier stores only the fingerprint and never the key.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { type Problem, show, throwIfProblems } from "../errors";
 
 /** Characters in a generated API key. */
 export const API_KEY_LENGTH = 48;
@@ -23,30 +24,34 @@ export const MAX_API_KEYS = 5;
  */
 const API_KEY_NAME = /^[a-z][a-z0-9]{0,31}$/;
 
-/** Thrown when the list of API key names is invalid; lists every problem. */
-export class ApiKeyNamesError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid apiKeyNames: ${problems.join("; ")}`);
-    this.name = "ApiKeyNamesError";
-  }
-}
+/** The stack config key of the names: problems are reported at `apiKeyNames.<index>`. */
+export const API_KEY_NAMES_KEY = "apiKeyNames";
 
-/** Validates the API key names (each decides a set of resources); returns them. */
-export function validateApiKeyNames(names: readonly unknown[]): string[] {
-  const problems: string[] = [];
-  if (names.length === 0) problems.push("at least one API key name is required");
-  if (names.length > MAX_API_KEYS) problems.push(`${names.length} names given; at most ${MAX_API_KEYS} are allowed`);
-  const seen = new Set<string>();
-  names.forEach((n, i) => {
+/** Every problem of the API key names (each decides a set of resources); empty when they are valid. */
+export function apiKeyNamesProblems(names: unknown = DEFAULT_API_KEY_NAMES): Problem[] {
+  const problems: Problem[] = [];
+  if (!Array.isArray(names)) {
+    return [{ path: API_KEY_NAMES_KEY, message: `got ${show(names)}; expected a list of 1 to ${MAX_API_KEYS} names, such as ["primary"]` }];
+  }
+  if (names.length === 0) problems.push({ path: API_KEY_NAMES_KEY, message: 'got []; at least one API key name is required; expected a list such as ["primary"]' });
+  if (names.length > MAX_API_KEYS) problems.push({ path: API_KEY_NAMES_KEY, message: `got ${names.length} names; expected at most ${MAX_API_KEYS}` });
+  const seen = new Map<string, number>();
+  names.forEach((n: unknown, i) => {
+    const path = `${API_KEY_NAMES_KEY}.${i}`;
     if (typeof n !== "string" || !API_KEY_NAME.test(n)) {
-      problems.push(`apiKeyNames[${i}] ${JSON.stringify(n)} is not 1 to 32 lowercase letters and digits starting with a letter`);
+      problems.push({ path, message: `got ${show(n)}; expected 1 to 32 lowercase letters and digits starting with a letter (no hyphens)` });
     } else if (seen.has(n)) {
-      problems.push(`apiKeyNames[${i}] ${JSON.stringify(n)} is listed twice`);
+      problems.push({ path, message: `got ${show(n)}, already listed at ${API_KEY_NAMES_KEY}.${seen.get(n)}; expected each name once` });
     } else {
-      seen.add(n);
+      seen.set(n, i);
     }
   });
-  if (problems.length > 0) throw new ApiKeyNamesError(problems);
+  return problems;
+}
+
+/** Returns the API key names; throws one {@link InputError} (source `API key names`) listing every problem. */
+export function validateApiKeyNames(names: unknown = DEFAULT_API_KEY_NAMES): string[] {
+  throwIfProblems("API key names", apiKeyNamesProblems(names));
   return names as string[];
 }
 

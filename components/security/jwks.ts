@@ -14,6 +14,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7638 (JWK thumbprint, used as `kid`)
  */
 import { calculateJwkThumbprint, exportJWK, importSPKI } from "jose";
+import { type Problem, show, throwIfProblems } from "../errors";
 
 /** The one JWS algorithm tenant tokens are signed with and verified against. */
 export const JWT_ALGORITHM = "ES256" as const;
@@ -46,47 +47,63 @@ export interface TenantJwks {
   readonly keys: readonly TenantJwk[];
 }
 
-/** Thrown when the key slots or the active key are invalid; lists every problem. */
-export class JwtKeySlotsError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid JWT key slots: ${problems.join("; ")}`);
-    this.name = "JwtKeySlotsError";
-  }
-}
+/** The stack config keys of the slots and the active slot. */
+export const JWT_KEY_SLOTS_KEY = "jwtKeySlots";
+export const ACTIVE_JWT_KEY_KEY = "activeJwtKey";
 
 /**
- * Validates the slots to publish and the slot to sign with. Slots decide how many keys exist,
- * so they are plain values, checked before any resource is created.
+ * Every problem of the slots to publish and the slot to sign with, at the tenant's config keys
+ * (`jwtKeySlots.1`, `activeJwtKey`); empty when they are valid. Slots decide how many keys
+ * exist, so they are plain values, checked before any resource is created.
  *
  * The active key must be published: a token signed with a key that verifiers have not yet seen
  * in the JWKS would be refused. Whether the JWKS carrying a new slot has reached every verifier
  * before signing switches to it is a matter of time, which the rotation procedure in
  * docs/security.md handles.
  */
-export function validateJwtKeySlots(
-  slots: readonly unknown[] = DEFAULT_JWT_KEY_SLOTS,
-  active?: unknown,
-): { slots: JwtKeySlot[]; active: JwtKeySlot } {
-  const problems: string[] = [];
+export function jwtKeySlotsProblems(slots: unknown = DEFAULT_JWT_KEY_SLOTS, active?: unknown): Problem[] {
+  return checkJwtKeySlots(slots, active).problems;
+}
+
+function checkJwtKeySlots(slots: unknown, active: unknown): { slots: JwtKeySlot[]; active: JwtKeySlot | undefined; problems: Problem[] } {
+  const problems: Problem[] = [];
   const valid: JwtKeySlot[] = [];
-  if (slots.length === 0) problems.push("jwtKeySlots is empty; at least one slot is required");
-  slots.forEach((s, i) => {
-    if (!JWT_KEY_SLOTS.includes(s as JwtKeySlot)) {
-      problems.push(`jwtKeySlots[${i}] ${JSON.stringify(s)} is not a key slot; expected "a" or "b"`);
-    } else if (valid.includes(s as JwtKeySlot)) {
-      problems.push(`jwtKeySlots[${i}] ${JSON.stringify(s)} is listed twice`);
-    } else {
-      valid.push(s as JwtKeySlot);
-    }
-  });
+  const expectedSlots = `expected ["a"], or ["a","b"] during a rotation`;
+  if (!Array.isArray(slots)) {
+    problems.push({ path: JWT_KEY_SLOTS_KEY, message: `got ${show(slots)}; ${expectedSlots}` });
+  } else {
+    if (slots.length === 0) problems.push({ path: JWT_KEY_SLOTS_KEY, message: `got []; at least one slot is required; ${expectedSlots}` });
+    slots.forEach((s: unknown, i) => {
+      const path = `${JWT_KEY_SLOTS_KEY}.${i}`;
+      if (!JWT_KEY_SLOTS.includes(s as JwtKeySlot)) {
+        problems.push({ path, message: `got ${show(s)}; expected "a" or "b"` });
+      } else if (valid.includes(s as JwtKeySlot)) {
+        problems.push({ path, message: `got ${show(s)}, already listed at ${JWT_KEY_SLOTS_KEY}.${slots.indexOf(s)}; expected each slot once` });
+      } else {
+        valid.push(s as JwtKeySlot);
+      }
+    });
+  }
   const chosen = active ?? valid[0];
   if (chosen !== undefined && !valid.includes(chosen as JwtKeySlot)) {
-    problems.push(
-      `activeJwtKey ${JSON.stringify(chosen)} is not in jwtKeySlots ${JSON.stringify(slots)}: publish a slot (and wait for verifiers to fetch the JWKS) before signing with it`,
-    );
+    problems.push({
+      path: ACTIVE_JWT_KEY_KEY,
+      message:
+        `got ${show(chosen)}, which is not in jwtKeySlots ${show(slots)}; expected a published slot: ` +
+        "publish a slot (and wait for verifiers to fetch the JWKS) before signing with it",
+    });
   }
-  if (problems.length > 0) throw new JwtKeySlotsError(problems);
-  return { slots: valid, active: chosen as JwtKeySlot };
+  return { slots: valid, active: chosen as JwtKeySlot | undefined, problems };
+}
+
+/**
+ * Returns the slots to publish and the slot to sign with (the first slot by default); throws one
+ * {@link InputError} (source `JWT key slots`) listing every problem of {@link jwtKeySlotsProblems}.
+ */
+export function validateJwtKeySlots(slots: unknown = DEFAULT_JWT_KEY_SLOTS, active?: unknown): { slots: JwtKeySlot[]; active: JwtKeySlot } {
+  const result = checkJwtKeySlots(slots, active);
+  throwIfProblems("JWT key slots", result.problems);
+  return { slots: result.slots, active: result.active! };
 }
 
 /**

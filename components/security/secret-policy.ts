@@ -11,6 +11,7 @@
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
  */
+import { type Problem, show, throwIfProblems } from "../errors";
 
 /** What the tenant's principal may do with its own secret. */
 export const TENANT_SECRET_READ_ACTIONS: readonly string[] = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
@@ -62,12 +63,42 @@ export interface TenantSecretPolicyArgs {
 
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
-/** Thrown when a principal ARN is not an IAM role ARN or the two principals are the same. */
-export class SecretPolicyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SecretPolicyError";
+/**
+ * Where each principal comes from, as a problem path: the deployer and admin roles are the s3
+ * platform section's `deployerRoleArn` and `keyAdminRoleArn`; the tenant principal is the
+ * TenantIdentity's role (an argument, not a config key).
+ */
+export const SECRET_POLICY_PATHS: Readonly<Record<keyof TenantSecretPolicyArgs, string>> = {
+  tenantPrincipalArn: "tenantPrincipalArn",
+  deployerRoleArn: "platform.s3.deployerRoleArn",
+  adminRoleArn: "platform.s3.keyAdminRoleArn",
+};
+
+const EXPECTED_ROLE_ARN = "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)";
+
+/**
+ * Every problem of the principals (empty when they are valid). Only plain strings are checked:
+ * a principal that is not known yet (a Pulumi Output) is checked when the policy is built.
+ */
+export function secretPolicyProblems(args: { readonly [K in keyof TenantSecretPolicyArgs]?: unknown }): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of ["tenantPrincipalArn", "deployerRoleArn", "adminRoleArn"] as const) {
+    const value = args[key];
+    if (typeof value === "string" && !ROLE_ARN.test(value)) {
+      problems.push({ path: SECRET_POLICY_PATHS[key], message: `got ${show(value)}; ${EXPECTED_ROLE_ARN}` });
+    }
   }
+  const { tenantPrincipalArn } = args;
+  if (typeof tenantPrincipalArn === "string") {
+    const same = (["deployerRoleArn", "adminRoleArn"] as const).filter((k) => args[k] === tenantPrincipalArn).map((k) => SECRET_POLICY_PATHS[k]);
+    if (same.length > 0) {
+      problems.push({
+        path: SECRET_POLICY_PATHS.tenantPrincipalArn,
+        message: `got ${show(tenantPrincipalArn)}, which is also ${same.join(" and ")}; expected the tenant's own role: the tenant would administer its own secrets`,
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -83,14 +114,7 @@ export class SecretPolicyError extends Error {
  */
 export function tenantSecretPolicy(args: TenantSecretPolicyArgs): PolicyDocument {
   const { tenantPrincipalArn, deployerRoleArn, adminRoleArn } = args;
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries({ tenantPrincipalArn, deployerRoleArn, adminRoleArn })) {
-    if (!ROLE_ARN.test(value)) problems.push(`${key} ${JSON.stringify(value)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
-  }
-  if (tenantPrincipalArn === deployerRoleArn || tenantPrincipalArn === adminRoleArn) {
-    problems.push("tenantPrincipalArn is also a platform role (deployerRoleArn or adminRoleArn): the tenant would administer its own secrets");
-  }
-  if (problems.length > 0) throw new SecretPolicyError(`invalid tenant secret policy: ${problems.join("; ")}`);
+  throwIfProblems("tenant secret policy principals", secretPolicyProblems(args));
   const managers = deployerRoleArn === adminRoleArn ? deployerRoleArn : [deployerRoleArn, adminRoleArn];
   return {
     Version: "2012-10-17",

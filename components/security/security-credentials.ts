@@ -10,9 +10,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { InputError, type Problem, show } from "../errors";
 import type { TenantNames } from "../naming";
-import { API_KEY_LENGTH, DEFAULT_API_KEY_NAMES, apiKeyFingerprint, validateApiKeyNames } from "./api-key";
-import { normalizeCorsOrigins } from "./cors";
+import { API_KEY_LENGTH, DEFAULT_API_KEY_NAMES, apiKeyFingerprint, apiKeyNamesProblems, validateApiKeyNames } from "./api-key";
+import { corsOriginsProblems, normalizeCorsOrigins } from "./cors";
 import {
   DEFAULT_JWT_KEY_SLOTS,
   type JwtKeySlot,
@@ -20,10 +21,11 @@ import {
   type TenantJwk,
   type TenantJwks,
   buildJwks,
+  jwtKeySlotsProblems,
   publicJwkFromPem,
   validateJwtKeySlots,
 } from "./jwks";
-import { tenantSecretPolicy } from "./secret-policy";
+import { secretPolicyProblems, tenantSecretPolicy } from "./secret-policy";
 
 export interface SecurityCredentialsArgs {
   /** The tenant's physical names; secret names start with `names.secretsPrefix`. */
@@ -108,20 +110,55 @@ export interface ApiKeyOutputs {
   readonly value: pulumi.Output<string>;
 }
 
-/** Validates the plain arguments (and the principal ARNs when they are plain strings). */
-function checkArgs(args: SecurityCredentialsArgs) {
-  const { slots, active } = validateJwtKeySlots(args.jwtKeySlots ?? DEFAULT_JWT_KEY_SLOTS, args.activeJwtKey);
-  const apiKeyNames = validateApiKeyNames(args.apiKeyNames ?? DEFAULT_API_KEY_NAMES);
-  const corsAllowedOrigins = normalizeCorsOrigins(args.corsAllowedOrigins ?? [], { maxOrigins: args.maxCorsOrigins });
-  const recoveryWindowInDays = args.recoveryWindowInDays ?? 7;
-  if (!Number.isInteger(recoveryWindowInDays) || recoveryWindowInDays < 7 || recoveryWindowInDays > 30) {
-    throw new RangeError(`recoveryWindowInDays must be a whole number from 7 to 30, got ${String(recoveryWindowInDays)}`);
-  }
-  const { tenantPrincipalArn, deployerRoleArn, adminRoleArn } = args;
-  if (typeof tenantPrincipalArn === "string" && typeof deployerRoleArn === "string" && typeof adminRoleArn === "string") {
-    tenantSecretPolicy({ tenantPrincipalArn, deployerRoleArn, adminRoleArn }); // throws SecretPolicyError
-  }
-  return { slots, active, apiKeyNames, corsAllowedOrigins, recoveryWindowInDays };
+/** Default recovery window of deleted secrets, in days. */
+export const DEFAULT_RECOVERY_WINDOW_DAYS = 7;
+
+/** The platform config key of the recovery window. */
+export const RECOVERY_WINDOW_KEY = "platform.security.secretRecoveryWindowDays";
+
+/**
+ * Days Secrets Manager accepts as a recovery window: "The number of days from 7 to 30"
+ * (DeleteSecret `RecoveryWindowInDays`, which the provider passes when it deletes a secret).
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
+ */
+export const RECOVERY_WINDOW_RANGE = { min: 7, max: 30 } as const;
+
+/** The arguments {@link securityCredentialsProblems} checks: every plain value that decides resources or documents. */
+export type SecurityCredentialsCheckedArgs = Partial<
+  Pick<
+    SecurityCredentialsArgs,
+    | "corsAllowedOrigins"
+    | "maxCorsOrigins"
+    | "jwtKeySlots"
+    | "activeJwtKey"
+    | "apiKeyNames"
+    | "recoveryWindowInDays"
+    | "tenantPrincipalArn"
+    | "deployerRoleArn"
+    | "adminRoleArn"
+  >
+>;
+
+/**
+ * Every problem of the arguments (empty when they are valid), at the user's config keys:
+ * `corsAllowedOrigins.2`, `jwtKeySlots.1`, `activeJwtKey`, `apiKeyNames.0`,
+ * `platform.security.maxCorsOrigins`, `platform.security.secretRecoveryWindowDays`,
+ * `platform.s3.deployerRoleArn`, `platform.s3.keyAdminRoleArn`, and `tenantPrincipalArn`.
+ * Absent keys take the component's defaults; the principal ARNs are checked only when they are
+ * plain strings (an Output is checked when the policy is built). Pure.
+ */
+export function securityCredentialsProblems(args: SecurityCredentialsCheckedArgs): Problem[] {
+  const days = args.recoveryWindowInDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
+  const { min, max } = RECOVERY_WINDOW_RANGE;
+  return [
+    ...corsOriginsProblems(args.corsAllowedOrigins ?? [], args.maxCorsOrigins),
+    ...jwtKeySlotsProblems(args.jwtKeySlots ?? DEFAULT_JWT_KEY_SLOTS, args.activeJwtKey),
+    ...apiKeyNamesProblems(args.apiKeyNames ?? DEFAULT_API_KEY_NAMES),
+    ...(Number.isInteger(days) && days >= min && days <= max
+      ? []
+      : [{ path: RECOVERY_WINDOW_KEY, message: `got ${show(days)}; expected a whole number of days from ${min} to ${max} (Secrets Manager's recovery window)` }]),
+    ...secretPolicyProblems({ tenantPrincipalArn: args.tenantPrincipalArn, deployerRoleArn: args.deployerRoleArn, adminRoleArn: args.adminRoleArn }),
+  ];
 }
 
 export class SecurityCredentials extends pulumi.ComponentResource {
@@ -140,8 +177,14 @@ export class SecurityCredentials extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecurityCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate every argument that is already known before anything is registered: a bad
-    // argument must not leave half a component behind.
-    const { slots, active, apiKeyNames, corsAllowedOrigins, recoveryWindowInDays } = checkArgs(args);
+    // argument must not leave half a component behind, and every problem is reported at once.
+    const problems = securityCredentialsProblems(args);
+    if (problems.length > 0) throw new InputError(`SecurityCredentials ${name} arguments`, problems);
+    // Valid from here: these only derive the values (normalized origins, the default slot).
+    const { slots, active } = validateJwtKeySlots(args.jwtKeySlots ?? DEFAULT_JWT_KEY_SLOTS, args.activeJwtKey);
+    const apiKeyNames = validateApiKeyNames(args.apiKeyNames ?? DEFAULT_API_KEY_NAMES);
+    const corsAllowedOrigins = normalizeCorsOrigins(args.corsAllowedOrigins ?? [], { maxOrigins: args.maxCorsOrigins });
+    const recoveryWindowInDays = args.recoveryWindowInDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
     super("controlcore:security:SecurityCredentials", name, {}, opts);
     this.corsAllowedOrigins = corsAllowedOrigins;
     const { names } = args;

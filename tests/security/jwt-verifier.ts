@@ -1,6 +1,8 @@
 /**
- * Tenant access tokens: the verification the platform's `validate-access` endpoint runs, and a
- * signing helper for tools and tests. Built on `jose`; every refusal is a
+ * Tenant access tokens: the reference verification for the platform's `validate-access` endpoint
+ * (which is not part of this repository), and a signing helper for the tests. It lives under
+ * tests/ because `pulumi up` never imports it: the tests use it to prove that the keys and the
+ * JWKS SecurityCredentials publishes isolate tenants. Built on `jose`; every refusal is a
  * {@link TenantTokenError} with a stable {@link TenantTokenErrorCode} that callers map (all of
  * them to HTTP 401).
  *
@@ -26,8 +28,8 @@ import {
   importPKCS8,
   jwtVerify,
 } from "jose";
-import { tenantIdProblem, validateTenantId } from "../naming";
-import { JWT_ALGORITHM, type JwtAlgorithm, type TenantJwks } from "./jwks";
+import { tenantIdProblem, validateTenantId } from "../../components/naming";
+import { JWT_ALGORITHM, type JwtAlgorithm, type TenantJwks } from "../../components/security/jwks";
 
 /** The `typ` header of tenant access tokens (RFC 9068). */
 export const TENANT_TOKEN_TYPE = "at+jwt";

@@ -16,7 +16,7 @@ import {
   kidOfPrivateKeyPem,
   signTenantToken,
   verifyTenantToken,
-} from "../../components/security/jwt";
+} from "./jwt-verifier";
 import { type TenantRunOutputs, realKeysState, runTenant } from "./fixtures";
 
 const ISSUER = "https://controlplane.controlcore.io";

@@ -3,9 +3,10 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
 import { deterministicP256 } from "../../cli/engine/placeholders-security";
-import { apiKeyFingerprint, apiKeyMatches, validateApiKeyNames } from "../../components/security/api-key";
+import { InputError } from "../../components/errors";
+import { apiKeyFingerprint, apiKeyMatches, apiKeyNamesProblems, validateApiKeyNames } from "../../components/security/api-key";
 import { SecurityPlatformSchema, TenantSecuritySchema } from "../../components/security/config";
-import { buildJwks, publicJwkFromPem, validateJwtKeySlots } from "../../components/security/jwks";
+import { buildJwks, jwtKeySlotsProblems, publicJwkFromPem, validateJwtKeySlots } from "../../components/security/jwks";
 
 describe("API key fingerprints", () => {
   it("is sha256: and the hex digest of the key", () => {
@@ -26,11 +27,19 @@ describe("API key fingerprints", () => {
 
   it("validates API key names", () => {
     expect(validateApiKeyNames(["primary", "next"])).toEqual(["primary", "next"]);
-    expect(() => validateApiKeyNames([])).toThrow("invalid apiKeyNames: at least one API key name is required");
-    expect(() => validateApiKeyNames(["a", "b", "c", "d", "e", "f"])).toThrow("invalid apiKeyNames: 6 names given; at most 5 are allowed");
-    expect(() => validateApiKeyNames(["backup-1"])).toThrow(
-      'invalid apiKeyNames: apiKeyNames[0] "backup-1" is not 1 to 32 lowercase letters and digits starting with a letter',
+    expect(apiKeyNamesProblems(["primary", "next"])).toEqual([]);
+    expect(() => validateApiKeyNames([])).toThrow(
+      'invalid API key names: 1 problem\n  - apiKeyNames: got []; at least one API key name is required; expected a list such as ["primary"]',
     );
+    expect(() => validateApiKeyNames(["a", "b", "c", "d", "e", "f"])).toThrow("invalid API key names: 1 problem\n  - apiKeyNames: got 6 names; expected at most 5");
+    expect(() => validateApiKeyNames(["backup-1"])).toThrow(
+      'invalid API key names: 1 problem\n  - apiKeyNames.0: got "backup-1"; expected 1 to 32 lowercase letters and digits starting with a letter (no hyphens)',
+    );
+    expect(() => validateApiKeyNames(["backup-1"])).toThrow(InputError);
+    expect(apiKeyNamesProblems("primary")).toEqual([{ path: "apiKeyNames", message: 'got "primary"; expected a list of 1 to 5 names, such as ["primary"]' }]);
+    expect(apiKeyNamesProblems(["primary", "next", "primary"])).toEqual([
+      { path: "apiKeyNames.2", message: 'got "primary", already listed at apiKeyNames.0; expected each name once' },
+    ]);
   });
 });
 
@@ -60,7 +69,13 @@ describe("JWKs and key slots", () => {
     expect(validateJwtKeySlots()).toEqual({ slots: ["a"], active: "a" });
     expect(validateJwtKeySlots(["b", "a"])).toEqual({ slots: ["b", "a"], active: "b" });
     expect(validateJwtKeySlots(["a", "b"], "b")).toEqual({ slots: ["a", "b"], active: "b" });
-    expect(() => validateJwtKeySlots(["b"], "a")).toThrow('invalid JWT key slots: activeJwtKey "a" is not in jwtKeySlots ["b"]');
+    expect(() => validateJwtKeySlots(["b"], "a")).toThrow(
+      'invalid JWT key slots: 1 problem\n  - activeJwtKey: got "a", which is not in jwtKeySlots ["b"]; expected a published slot: ' +
+        "publish a slot (and wait for verifiers to fetch the JWKS) before signing with it",
+    );
+    expect(() => validateJwtKeySlots(["b"], "a")).toThrow(InputError);
+    expect(jwtKeySlotsProblems(["a", "b"], "b")).toEqual([]);
+    expect(jwtKeySlotsProblems("a")).toEqual([{ path: "jwtKeySlots", message: 'got "a"; expected ["a"], or ["a","b"] during a rotation' }]);
   });
 
   it("placeholder keys are real, deterministic and distinct per logical name", async () => {

@@ -10,7 +10,8 @@
  */
 import { type Simulation, runSimulation } from "@cloud-copilot/iam-simulate";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tenantSecretPolicy } from "../../components/security/secret-policy";
+import { InputError } from "../../components/errors";
+import { secretPolicyProblems, tenantSecretPolicy } from "../../components/security/secret-policy";
 import { ACCOUNT, ADMIN_ROLE_ARN, DEPLOYER_ROLE_ARN, roleArn, runTenant } from "./fixtures";
 
 interface Target {
@@ -139,12 +140,36 @@ describe("tenant secret policy (program's own documents, IAM simulator)", () => 
 });
 
 describe("tenantSecretPolicy refuses bad principals", () => {
-  it("names every problem at once", () => {
-    expect(() =>
-      tenantSecretPolicy({ tenantPrincipalArn: "cc-tenant-acme", deployerRoleArn: DEPLOYER_ROLE_ARN, adminRoleArn: "arn:aws:iam::000000000000:user/admin" }),
-    ).toThrow(
-      'invalid tenant secret policy: tenantPrincipalArn "cc-tenant-acme" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); adminRoleArn "arn:aws:iam::000000000000:user/admin" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  it("names every problem at once, at the config key each principal comes from", () => {
+    const role = "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)";
+    let thrown: unknown;
+    try {
+      tenantSecretPolicy({ tenantPrincipalArn: "cc-tenant-acme", deployerRoleArn: DEPLOYER_ROLE_ARN, adminRoleArn: "arn:aws:iam::000000000000:user/admin" });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(InputError);
+    expect((thrown as InputError).message).toBe(
+      "invalid tenant secret policy principals: 2 problems\n" +
+        `  - tenantPrincipalArn: got "cc-tenant-acme"; ${role}\n` +
+        `  - platform.s3.keyAdminRoleArn: got "arn:aws:iam::000000000000:user/admin"; ${role}`,
     );
+  });
+
+  it("refuses a tenant principal that is a platform role, naming which", () => {
+    expect(secretPolicyProblems({ tenantPrincipalArn: DEPLOYER_ROLE_ARN, deployerRoleArn: DEPLOYER_ROLE_ARN, adminRoleArn: DEPLOYER_ROLE_ARN })).toEqual([
+      {
+        path: "tenantPrincipalArn",
+        message: `got "${DEPLOYER_ROLE_ARN}", which is also platform.s3.deployerRoleArn and platform.s3.keyAdminRoleArn; expected the tenant's own role: the tenant would administer its own secrets`,
+      },
+    ]);
+  });
+
+  it("checks only the principals that are plain strings (an Output is checked when the policy is built)", () => {
+    expect(secretPolicyProblems({ deployerRoleArn: "deployer" })).toEqual([
+      { path: "platform.s3.deployerRoleArn", message: 'got "deployer"; expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)' },
+    ]);
+    expect(secretPolicyProblems({ tenantPrincipalArn: { not: "a string" }, deployerRoleArn: DEPLOYER_ROLE_ARN, adminRoleArn: DEPLOYER_ROLE_ARN })).toEqual([]);
   });
 
   it("accepts role ARNs with a path and in other partitions", () => {

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type MockRun, type RecordedResource, isSecretValue, unwrapSecrets } from "../../cli/engine/mock-engine";
+import { InputError, type Problem, formatProblems } from "../../components/errors";
 import type { SecurityCredentialsArgs } from "../../components/security/security-credentials";
 import { ADMIN_ROLE_ARN, DEPLOYER_ROLE_ARN, type TenantRunOutputs, kmsKeyArn, roleArn, runTenant, tenantArgs } from "./fixtures";
 
@@ -162,6 +163,13 @@ describe("SecurityCredentials with defaults (one key slot, one API key)", () => 
     expect(JSON.stringify(run.outputs.jwks)).not.toContain('"d"');
   });
 
+  it("exposes each API key's value, exactly what its secret holds, as a secret output (API Gateway gets the same key)", () => {
+    const version = byName(run, "t-acme-security-api-key-primary-secret-version");
+    expect(run.outputs.apiKeys.primary!.value).toBe(unwrapSecrets(version.inputs.secretString));
+    expect(run.outputs.apiKeys.primary!.value).toBe(byName(run, "t-acme-security-api-key-primary").state.result);
+    expect(run.outputs.secretFlags.apiKeyValues).toEqual([true]);
+  });
+
   it("publishes the sha256 fingerprint of the API key, and the secret ARNs", () => {
     const pw = String(byName(run, "t-acme-security-api-key-primary").state.result);
     expect(run.outputs.apiKeys.primary!.fingerprint).toBe(`sha256:${createHash("sha256").update(pw).digest("hex")}`);
@@ -226,30 +234,141 @@ describe("SecurityCredentials during a key rotation", () => {
 describe("SecurityCredentials refuses bad arguments before registering anything", () => {
   // Validation runs before super(): the constructor throws outside any Pulumi runtime, which
   // proves that nothing (not even the component itself) is registered for bad arguments.
-  const cases: Array<[string, Partial<SecurityCredentialsArgs>, string]> = [
-    ["an active slot that is not published", { jwtKeySlots: ["a"], activeJwtKey: "b" }, 'invalid JWT key slots: activeJwtKey "b" is not in jwtKeySlots ["a"]: publish a slot (and wait for verifiers to fetch the JWKS) before signing with it'],
-    ["no slots", { jwtKeySlots: [] }, "invalid JWT key slots: jwtKeySlots is empty; at least one slot is required"],
-    ["an unknown and a repeated slot", { jwtKeySlots: ["a", "c" as "a", "a"] }, 'invalid JWT key slots: jwtKeySlots[1] "c" is not a key slot; expected "a" or "b"; jwtKeySlots[2] "a" is listed twice'],
-    ["bad API key names", { apiKeyNames: ["primary", "Prod-1", "primary"] }, 'invalid apiKeyNames: apiKeyNames[1] "Prod-1" is not 1 to 32 lowercase letters and digits starting with a letter; apiKeyNames[2] "primary" is listed twice'],
-    ["a wildcard CORS origin", { corsAllowedOrigins: ["https://*.acme.com"] }, 'invalid CORS allowed origins: 1 problem\n  - corsAllowedOrigins[0] "https://*.acme.com": wildcards are refused because credentials are allowed; list each origin'],
-    ["a recovery window AWS refuses", { recoveryWindowInDays: 3 }, "recoveryWindowInDays must be a whole number from 7 to 30, got 3"],
-    ["a tenant principal that is the admin role", { tenantPrincipalArn: ADMIN_ROLE_ARN }, "invalid tenant secret policy: tenantPrincipalArn is also a platform role (deployerRoleArn or adminRoleArn): the tenant would administer its own secrets"],
-    ["a tenant principal that is the deployer role", { tenantPrincipalArn: DEPLOYER_ROLE_ARN }, "invalid tenant secret policy: tenantPrincipalArn is also a platform role (deployerRoleArn or adminRoleArn): the tenant would administer its own secrets"],
-    ["a tenant principal that is not a role ARN", { tenantPrincipalArn: "arn:aws:iam::000000000000:user/acme" }, 'invalid tenant secret policy: tenantPrincipalArn "arn:aws:iam::000000000000:user/acme" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)'],
+  const ROLE = "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)";
+  const OWN_SECRETS = "expected the tenant's own role: the tenant would administer its own secrets";
+  const cases: Array<[string, Partial<SecurityCredentialsArgs>, Problem[]]> = [
+    [
+      "an active slot that is not published",
+      { jwtKeySlots: ["a"], activeJwtKey: "b" },
+      [
+        {
+          path: "activeJwtKey",
+          message: 'got "b", which is not in jwtKeySlots ["a"]; expected a published slot: publish a slot (and wait for verifiers to fetch the JWKS) before signing with it',
+        },
+      ],
+    ],
+    ["no slots", { jwtKeySlots: [] }, [{ path: "jwtKeySlots", message: 'got []; at least one slot is required; expected ["a"], or ["a","b"] during a rotation' }]],
+    [
+      "an unknown and a repeated slot",
+      { jwtKeySlots: ["a", "c" as "a", "a"] },
+      [
+        { path: "jwtKeySlots.1", message: 'got "c"; expected "a" or "b"' },
+        { path: "jwtKeySlots.2", message: 'got "a", already listed at jwtKeySlots.0; expected each slot once' },
+      ],
+    ],
+    [
+      "bad API key names",
+      { apiKeyNames: ["primary", "Prod-1", "primary"] },
+      [
+        { path: "apiKeyNames.1", message: 'got "Prod-1"; expected 1 to 32 lowercase letters and digits starting with a letter (no hyphens)' },
+        { path: "apiKeyNames.2", message: 'got "primary", already listed at apiKeyNames.0; expected each name once' },
+      ],
+    ],
+    [
+      "a wildcard CORS origin",
+      { corsAllowedOrigins: ["https://*.acme.com"] },
+      [
+        {
+          path: "corsAllowedOrigins.0",
+          message: 'got "https://*.acme.com"; wildcards are refused because credentials are allowed; expected each allowed origin listed exactly, such as https://app.example.com',
+        },
+      ],
+    ],
+    [
+      "a recovery window AWS refuses",
+      { recoveryWindowInDays: 3 },
+      [{ path: "platform.security.secretRecoveryWindowDays", message: "got 3; expected a whole number of days from 7 to 30 (Secrets Manager's recovery window)" }],
+    ],
+    [
+      "a tenant principal that is the admin role",
+      { tenantPrincipalArn: ADMIN_ROLE_ARN },
+      [{ path: "tenantPrincipalArn", message: `got "${ADMIN_ROLE_ARN}", which is also platform.s3.keyAdminRoleArn; ${OWN_SECRETS}` }],
+    ],
+    [
+      "a tenant principal that is the deployer role",
+      { tenantPrincipalArn: DEPLOYER_ROLE_ARN },
+      [{ path: "tenantPrincipalArn", message: `got "${DEPLOYER_ROLE_ARN}", which is also platform.s3.deployerRoleArn; ${OWN_SECRETS}` }],
+    ],
+    [
+      "a tenant principal that is not a role ARN",
+      { tenantPrincipalArn: "arn:aws:iam::000000000000:user/acme" },
+      [{ path: "tenantPrincipalArn", message: `got "arn:aws:iam::000000000000:user/acme"; ${ROLE}` }],
+    ],
   ];
-  it.each(cases)("refuses %s", async (_label, over, message) => {
+
+  /** The error the constructor throws for these arguments (fails when it throws nothing). */
+  async function refusal(over: Partial<SecurityCredentialsArgs>): Promise<unknown> {
     const { SecurityCredentials } = await import("../../components/security/security-credentials.js");
     const args = await tenantArgs("acme", over);
-    let thrown: unknown;
     try {
       new SecurityCredentials("t-acme-security", args);
     } catch (e) {
-      thrown = e;
+      return e;
     }
-    expect(thrown).toBeInstanceOf(Error);
-    expect((thrown as Error).message).toBe(message);
+    throw new Error("the constructor accepted the arguments");
+  }
+
+  it.each(cases)("refuses %s", async (_label, over, problems) => {
+    const thrown = await refusal(over);
+    expect(InputError.isInstance(thrown)).toBe(true);
+    const err = thrown as InputError;
+    expect(err.source).toBe("SecurityCredentials t-acme-security arguments");
+    expect(err.problems).toEqual(problems);
+    expect(err.message).toBe(formatProblems("SecurityCredentials t-acme-security arguments", problems));
+    // The aggregate validator the TenantStack boundary calls finds exactly the same problems.
+    const { securityCredentialsProblems } = await import("../../components/security/security-credentials.js");
+    expect(securityCredentialsProblems(await tenantArgs("acme", over))).toEqual(problems);
   });
 
+  it("reports every problem of every argument at once (a CORS error does not hide a slot or principal error)", async () => {
+    const err = (await refusal({
+      corsAllowedOrigins: ["https://app.acme.com", "http://app.acme.com"],
+      maxCorsOrigins: 1,
+      jwtKeySlots: ["b"],
+      activeJwtKey: "a",
+      apiKeyNames: [],
+      recoveryWindowInDays: 31,
+      deployerRoleArn: "controlcore-tenant-deployer",
+    })) as InputError;
+    expect(err.message).toBe(
+      "invalid SecurityCredentials t-acme-security arguments: 6 problems\n" +
+        '  - corsAllowedOrigins.1: got "http://app.acme.com"; http is allowed only for localhost and 127.0.0.1; expected https; did you mean "https://app.acme.com"?\n' +
+        "  - corsAllowedOrigins: got 2 origins; expected at most 1 (platform.security.maxCorsOrigins)\n" +
+        '  - activeJwtKey: got "a", which is not in jwtKeySlots ["b"]; expected a published slot: publish a slot (and wait for verifiers to fetch the JWKS) before signing with it\n' +
+        '  - apiKeyNames: got []; at least one API key name is required; expected a list such as ["primary"]\n' +
+        "  - platform.security.secretRecoveryWindowDays: got 31; expected a whole number of days from 7 to 30 (Secrets Manager's recovery window)\n" +
+        `  - platform.s3.deployerRoleArn: got "controlcore-tenant-deployer"; ${ROLE}`,
+    );
+  });
+});
+
+describe("securityCredentialsProblems (the boundary validator)", () => {
+  it("is empty for valid settings and for absent ones (the component's defaults)", async () => {
+    const { securityCredentialsProblems } = await import("../../components/security/security-credentials.js");
+    expect(securityCredentialsProblems({})).toEqual([]);
+    expect(
+      securityCredentialsProblems({
+        corsAllowedOrigins: ["https://app.acme.com"],
+        maxCorsOrigins: 20,
+        jwtKeySlots: ["a", "b"],
+        activeJwtKey: "b",
+        apiKeyNames: ["primary", "next"],
+        recoveryWindowInDays: 30,
+        tenantPrincipalArn: roleArn("acme"),
+        deployerRoleArn: DEPLOYER_ROLE_ARN,
+        adminRoleArn: ADMIN_ROLE_ARN,
+      }),
+    ).toEqual([]);
+  });
+
+  it("leaves principals that are not known yet (Outputs) to the policy builder", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const { securityCredentialsProblems } = await import("../../components/security/security-credentials.js");
+    expect(securityCredentialsProblems({ tenantPrincipalArn: pulumi.output(ADMIN_ROLE_ARN), deployerRoleArn: DEPLOYER_ROLE_ARN, adminRoleArn: ADMIN_ROLE_ARN })).toEqual([]);
+  });
+});
+
+describe("SecurityCredentials outputs for other components", () => {
   it("normalizes the CORS origins it is given", async () => {
     const run = await runTenant("acme", { corsAllowedOrigins: ["https://App.Acme.com:443", "http://localhost:3000"] });
     expect(run.outputs.corsAllowedOrigins).toEqual(["https://app.acme.com", "http://localhost:3000"]);
