@@ -5,7 +5,8 @@
 import type { TenantNames } from "../naming";
 import type { RedisSettingsSchema } from "../../plans/schema";
 import type { z } from "zod";
-import { validateRedisPrefix } from "./access-string";
+import { type Problem, show, throwIfProblems } from "../errors";
+import { redisPrefixProblems } from "./access-string";
 
 /** The plan's Redis settings (`plan.redis`). */
 export type RedisSettings = z.infer<typeof RedisSettingsSchema>;
@@ -26,33 +27,53 @@ export interface RedisAppConfig {
   readonly memoryLimitMb: number;
 }
 
-/** Thrown when the plan's Redis settings cannot be published; lists every problem. */
-export class RedisSettingsError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid Redis settings: ${problems.join("; ")}`);
-    this.name = "RedisSettingsError";
-  }
-}
-
 const SETTING_KEYS = ["ttl_default", "ttl_sessions", "ttl_cache", "memory_limit_mb"] as const;
 
-/**
- * Validates the tenant's prefix and the plan's Redis settings and returns the configuration the
- * application receives. Collects every problem before throwing once.
- */
-export function redisAppConfig(names: Pick<TenantNames, "redisPrefix">, settings: RedisSettings): RedisAppConfig {
-  const keyPrefix = validateRedisPrefix(names.redisPrefix);
-  const problems: string[] = [];
+/** Largest data storage limit of a serverless cache, in GB (CreateServerlessCache `DataStorage.Maximum`). */
+export const MAX_SERVERLESS_STORAGE_GB = 5000;
+
+/** Every plan Redis setting that is not a positive integer, at `redis.<key>` (the plan's key path). */
+export function redisSettingsProblems(settings: RedisSettings): Problem[] {
+  const problems: Problem[] = [];
   for (const key of SETTING_KEYS) {
     const v: unknown = (settings as Record<string, unknown>)[key];
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
-      problems.push(`redis.${key} is ${JSON.stringify(v)}; expected a positive integer`);
+      problems.push({ path: `redis.${key}`, message: `${show(v)} is not a positive integer; expected a positive integer` });
     }
   }
-  if (problems.length > 0) throw new RedisSettingsError(problems);
+  return problems;
+}
+
+/**
+ * What keeps `memory_limit_mb` from becoming a dedicated serverless cache's storage limit: it
+ * must be a positive integer and at most {@link MAX_SERVERLESS_STORAGE_GB} GB once rounded up.
+ */
+export function dataStorageLimitProblems(memoryLimitMb: number): Problem[] {
+  const path = "redis.memory_limit_mb";
+  if (!Number.isSafeInteger(memoryLimitMb) || memoryLimitMb <= 0) {
+    return [{ path, message: `${show(memoryLimitMb)} is not a positive integer; expected a positive integer` }];
+  }
+  const gb = Math.ceil(memoryLimitMb / 1024);
+  if (gb > MAX_SERVERLESS_STORAGE_GB) {
+    return [
+      { path, message: `${memoryLimitMb} MiB is ${gb} GB; expected at most ${MAX_SERVERLESS_STORAGE_GB} GB, the most a serverless cache holds` },
+    ];
+  }
+  return [];
+}
+
+/** The source of a refusal by the pure functions of this module. */
+export const SETTINGS_SOURCE = "Redis settings";
+
+/**
+ * Validates the tenant's prefix and the plan's Redis settings and returns the configuration the
+ * application receives. Collects every problem before throwing one {@link InputError}.
+ */
+export function redisAppConfig(names: Pick<TenantNames, "redisPrefix">, settings: RedisSettings): RedisAppConfig {
+  throwIfProblems(SETTINGS_SOURCE, [...redisPrefixProblems(names.redisPrefix), ...redisSettingsProblems(settings)]);
   return {
-    keyPrefix,
-    channelPrefix: keyPrefix,
+    keyPrefix: names.redisPrefix,
+    channelPrefix: names.redisPrefix,
     ttlSeconds: { default: settings.ttl_default, sessions: settings.ttl_sessions, cache: settings.ttl_cache },
     memoryLimitMb: settings.memory_limit_mb,
   };
@@ -63,14 +84,8 @@ export function redisAppConfig(names: Pick<TenantNames, "redisPrefix">, settings
  * at least 1 (the Redis OSS serverless minimum) and at most 5,000 (the API's maximum).
  */
 export function dataStorageLimitGb(memoryLimitMb: number): number {
-  if (!Number.isSafeInteger(memoryLimitMb) || memoryLimitMb <= 0) {
-    throw new RedisSettingsError([`redis.memory_limit_mb is ${JSON.stringify(memoryLimitMb)}; expected a positive integer`]);
-  }
-  const gb = Math.max(1, Math.ceil(memoryLimitMb / 1024));
-  if (gb > 5000) {
-    throw new RedisSettingsError([`redis.memory_limit_mb is ${memoryLimitMb} (${gb} GB); a serverless cache holds at most 5000 GB`]);
-  }
-  return gb;
+  throwIfProblems(SETTINGS_SOURCE, dataStorageLimitProblems(memoryLimitMb));
+  return Math.max(1, Math.ceil(memoryLimitMb / 1024));
 }
 
 /** Tag keys on the tenant's ElastiCache user that record its namespace settings for tooling. */

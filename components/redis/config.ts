@@ -29,6 +29,12 @@ export const RedisCellSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Whether the endpoint uses TLS (rediss://). Security default: true; ElastiCache RBAC requires in-transit encryption."),
+  engineVersion: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/, "the cell's Redis OSS engine version as major.minor, e.g. \"7.1\"")
+    .describe(
+      "Redis OSS engine version of the cell (its replication group's EngineVersion, e.g. \"7.1\"). The tenant access string needs 7.0+; it is checked before anything is declared.",
+    ),
   capacity: z
     .number()
     .int()
@@ -46,7 +52,10 @@ export const RedisDedicatedSchema = z.strictObject({
     .array(z.string().min(1))
     .default([])
     .describe("Security groups of the serverless cache's VPC endpoint. Empty means the VPC's default group."),
-  majorEngineVersion: z.enum(["7"]).default("7").describe("Redis OSS major version of dedicated caches (the access string needs 7+)."),
+  majorEngineVersion: z
+    .enum(["7"])
+    .default("7")
+    .describe("Redis OSS major version of dedicated caches; serverless Redis OSS offers 7 (the access string needs 7.0+, checked like a cell's engineVersion)."),
   ecpuPerSecondMax: z
     .number()
     .int()

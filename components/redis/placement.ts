@@ -13,6 +13,14 @@
  * 101st user of a group).
  */
 import { createHash } from "node:crypto";
+import { didYouMean, type Problem, show, throwIfProblems } from "../errors";
+
+/** Key path of the cell list in stack config. */
+export const CELLS_PATH = "platform.redis.cells";
+/** Key path of the tenant's cell override in stack config. */
+export const OVERRIDE_PATH = "redisCell";
+/** The source of a placement refusal. */
+export const PLACEMENT_SOURCE = "Redis placement";
 
 /** What placement needs to know of a cell. */
 export interface PlacementCell {
@@ -28,30 +36,46 @@ export interface Placement<C extends PlacementCell = PlacementCell> {
   readonly reason: "override" | "hash";
 }
 
-/** The error every placement refusal throws. */
-export class PlacementError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlacementError";
+/** Every reason the cell list is unusable: empty, or a name or user group used twice. */
+export function cellsProblems(cells: readonly PlacementCell[]): Problem[] {
+  if (cells.length === 0) {
+    return [{ path: CELLS_PATH, message: "is empty; expected at least one pooled cell to place tenants on" }];
   }
+  const problems: Problem[] = [];
+  for (const field of ["name", "userGroupId"] as const) {
+    const seen = new Map<string, number>();
+    cells.forEach((cell, i) => {
+      const first = seen.get(cell[field]);
+      if (first !== undefined) {
+        problems.push({
+          path: `${CELLS_PATH}[${i}].${field}`,
+          message: `${show(cell[field])} is also the ${field} of cells[${first}]; expected each cell to have its own ${field}`,
+        });
+      } else seen.set(cell[field], i);
+    });
+  }
+  return problems;
 }
 
-/** Throws {@link PlacementError} unless the cell list is usable: non-empty, names and groups unique. */
+/** {@link cellsProblems}, plus an override that names no configured cell. */
+export function placementProblems(cells: readonly PlacementCell[], override?: string): Problem[] {
+  const problems = cellsProblems(cells);
+  if (override !== undefined && cells.length > 0 && !cells.some((c) => c.name === override)) {
+    const names = cells.map((c) => c.name);
+    // A suggestion only when one cell alone is that close (cell-z is as close to cell-a as to cell-b).
+    const first = didYouMean(override, names);
+    const guess = first !== undefined && didYouMean(override, names.filter((n) => n !== first)) === undefined ? first : undefined;
+    problems.push({
+      path: OVERRIDE_PATH,
+      message: `${show(override)} is not a configured Redis cell${guess ? ` (did you mean ${show(guess)}?)` : ""}; expected one of ${names.join(", ")}`,
+    });
+  }
+  return problems;
+}
+
+/** Throws an InputError unless the cell list is usable: non-empty, names and groups unique. */
 export function validateCells(cells: readonly PlacementCell[]): void {
-  if (cells.length === 0) {
-    throw new PlacementError("no Redis cells configured: platform.redis.cells must list at least one pooled cell");
-  }
-  const problems: string[] = [];
-  for (const field of ["name", "userGroupId"] as const) {
-    const seen = new Set<string>();
-    for (const cell of cells) {
-      if (seen.has(cell[field])) problems.push(`duplicate cell ${field} ${JSON.stringify(cell[field])}`);
-      seen.add(cell[field]);
-    }
-  }
-  if (problems.length > 0) {
-    throw new PlacementError(`invalid Redis cells: ${problems.join("; ")}; each cell needs its own name and user group`);
-  }
+  throwIfProblems(PLACEMENT_SOURCE, cellsProblems(cells));
 }
 
 /** The rendezvous score of a (tenant, cell) pair: the first 64 bits of SHA-256, as a bigint. */
@@ -65,16 +89,8 @@ export function rendezvousScore(tenantId: string, cellName: string): bigint {
  * with the highest rendezvous score (ties, which need a 64-bit collision, go to the smaller name).
  */
 export function placeTenant<C extends PlacementCell>(tenantId: string, cells: readonly C[], override?: string): Placement<C> {
-  validateCells(cells);
-  if (override !== undefined) {
-    const cell = cells.find((c) => c.name === override);
-    if (!cell) {
-      throw new PlacementError(
-        `unknown Redis cell ${JSON.stringify(override)} in the tenant's redisCell override; known cells: ${cells.map((c) => c.name).join(", ")}`,
-      );
-    }
-    return { cell, reason: "override" };
-  }
+  throwIfProblems(PLACEMENT_SOURCE, placementProblems(cells, override));
+  if (override !== undefined) return { cell: cells.find((c) => c.name === override)!, reason: "override" };
   let best = cells[0]!;
   let bestScore = rendezvousScore(tenantId, best.name);
   for (const cell of cells.slice(1)) {
@@ -96,7 +112,7 @@ export interface CellLoad {
 
 /**
  * Places every tenant of the fleet (with per-tenant overrides) and returns each cell's load, in
- * the order of `cells`. Throws {@link PlacementError} naming every cell over its capacity, so the
+ * the order of `cells`. Throws one InputError naming every cell over its capacity, so the
  * platform can add a cell or pin tenants before onboarding.
  */
 export function cellLoads(
@@ -111,11 +127,20 @@ export function cellLoads(
     counts.set(cell.name, counts.get(cell.name)! + 1);
   }
   const loads = cells.map((c) => ({ cell: c.name, tenants: counts.get(c.name)!, capacity: c.capacity }));
-  const over = loads.filter((l) => l.tenants > l.capacity);
-  if (over.length > 0) {
-    throw new PlacementError(
-      `Redis cells over capacity: ${over.map((l) => `${l.cell} would hold ${l.tenants} tenants (capacity ${l.capacity})`).join("; ")}; add a cell or pin tenants elsewhere with redisCell`,
-    );
-  }
+  throwIfProblems(PLACEMENT_SOURCE, overCapacityProblems(loads));
   return loads;
+}
+
+/** One problem per cell whose load exceeds its capacity, at `platform.redis.cells[i].capacity`. */
+export function overCapacityProblems(loads: readonly CellLoad[]): Problem[] {
+  return loads.flatMap((l, i) =>
+    l.tenants > l.capacity
+      ? [
+          {
+            path: `${CELLS_PATH}[${i}].capacity`,
+            message: `${l.capacity} is exceeded: cell ${l.cell} would hold ${l.tenants} tenants; expected at most ${l.capacity} (add a cell or pin tenants elsewhere with redisCell)`,
+          },
+        ]
+      : [],
+  );
 }

@@ -11,10 +11,20 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { TenantNames } from "../naming";
-import { DISABLED_DEFAULT_USER_ACCESS_STRING, tenantAccessString } from "./access-string";
-import { dataStorageLimitGb, type RedisAppConfig, redisAppConfig, redisSettingTags, type RedisSettings } from "./app-config";
+import { type Problem, throwIfProblems } from "../errors";
+import { accessStringVersionProblems, DISABLED_DEFAULT_USER_ACCESS_STRING, redisPrefixProblems, tenantAccessString } from "./access-string";
+import {
+  dataStorageLimitGb,
+  dataStorageLimitProblems,
+  type RedisAppConfig,
+  redisAppConfig,
+  redisSettingsProblems,
+  redisSettingTags,
+  type RedisSettings,
+} from "./app-config";
 import type { RedisPlatform } from "./config";
-import { placeTenant } from "./placement";
+import { membershipTimeouts } from "./membership";
+import { CELLS_PATH, placementProblems, placeTenant } from "./placement";
 
 /** The engine of ElastiCache RBAC users and user groups (also for Valkey clusters). */
 export const USER_ENGINE = "redis";
@@ -47,6 +57,33 @@ export interface RedisNamespaceArgs {
   readonly kmsKeyArn?: pulumi.Input<string>;
   /** Tags every taggable resource carries (`tenantTags(names, plan)`). */
   readonly tags: Record<string, string>;
+}
+
+/** The source named when RedisNamespace refuses its arguments. */
+export const NAMESPACE_SOURCE = "RedisNamespace arguments";
+
+/**
+ * Every problem with a RedisNamespace's arguments, collected before anything is registered: the
+ * prefix, the plan's settings, the placement (cells, override) and whether the engine of the
+ * cell the tenant lands on (or of dedicated caches) supports every feature of the access string.
+ */
+export function redisNamespaceProblems(args: RedisNamespaceArgs): Problem[] {
+  const { names, platform, settings } = args;
+  const problems: Problem[] = [...redisPrefixProblems(names.redisPrefix), ...redisSettingsProblems(settings)];
+  if (problems.some((p) => p.path === "redisPrefix")) return problems;
+  const accessString = tenantAccessString(names.redisPrefix);
+  if (args.dedicated ?? false) {
+    if (!problems.some((p) => p.path === "redis.memory_limit_mb")) problems.push(...dataStorageLimitProblems(settings.memory_limit_mb));
+    const version = platform.dedicated.majorEngineVersion;
+    problems.push(...accessStringVersionProblems(accessString, version, "platform.redis.dedicated.majorEngineVersion"));
+    return problems;
+  }
+  const placement = placementProblems(platform.cells, args.cell);
+  if (placement.length > 0) return [...problems, ...placement];
+  const { cell } = placeTenant(names.id, platform.cells, args.cell);
+  const index = platform.cells.indexOf(cell);
+  problems.push(...accessStringVersionProblems(accessString, cell.engineVersion, `${CELLS_PATH}[${index}].engineVersion`));
+  return problems;
 }
 
 /** Where the tenant's namespace lives. */
@@ -84,7 +121,8 @@ export class RedisNamespace extends pulumi.ComponentResource {
   readonly cache?: aws.elasticache.ServerlessCache;
 
   constructor(name: string, args: RedisNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Guard clauses before anything is registered: a bad prefix, setting or cell creates nothing.
+    // Every problem is collected before anything is registered: bad input creates nothing.
+    throwIfProblems(NAMESPACE_SOURCE, redisNamespaceProblems(args));
     const { names, platform, tags } = args;
     const config = redisAppConfig(names, args.settings);
     const accessString = tenantAccessString(config.keyPrefix);
@@ -120,10 +158,12 @@ export class RedisNamespace extends pulumi.ComponentResource {
     if (pooled) {
       const cell = pooled.cell;
       // One association per tenant: the shared UserGroup is the platform's document, not ours.
+      // The provider retries while the group is busy ("modifying") until these timeouts, sized
+      // for the per-cell concurrency the onboarding pipelines keep (./membership.ts).
       new aws.elasticache.UserGroupAssociation(
         `${name}-membership`,
         { userGroupId: cell.userGroupId, userId: this.user.userId },
-        { parent: this },
+        { parent: this, customTimeouts: membershipTimeouts() },
       );
       this.placement = { kind: "pooled", cell: cell.name, userGroupId: cell.userGroupId, reason: pooled.reason };
       this.endpoint = pulumi.output(cell.host);

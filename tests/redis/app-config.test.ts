@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dataStorageLimitGb, redisAppConfig, redisSettingTags, RedisSettingsError } from "../../components/redis/app-config";
+import { InputError } from "../../components/errors";
+import { dataStorageLimitGb, redisAppConfig, redisSettingsProblems, redisSettingTags } from "../../components/redis/app-config";
 import { tenantNames } from "../../components/naming";
 import { loadPlanFile } from "./fixtures";
 
@@ -22,17 +23,20 @@ describe("redisAppConfig", () => {
   it("collects every bad setting before throwing", () => {
     const bad = { ttl_default: 0, ttl_sessions: 1.5, ttl_cache: 10, memory_limit_mb: -1 };
     expect(() => redisAppConfig(tenantNames("acme"), bad)).toThrow(
-      new RedisSettingsError([
-        "redis.ttl_default is 0; expected a positive integer",
-        "redis.ttl_sessions is 1.5; expected a positive integer",
-        "redis.memory_limit_mb is -1; expected a positive integer",
+      new InputError("Redis settings", [
+        { path: "redis.ttl_default", message: "0 is not a positive integer; expected a positive integer" },
+        { path: "redis.ttl_sessions", message: "1.5 is not a positive integer; expected a positive integer" },
+        { path: "redis.memory_limit_mb", message: "-1 is not a positive integer; expected a positive integer" },
       ]),
     );
+    expect(redisSettingsProblems({ ttl_default: 1, ttl_sessions: 1, ttl_cache: 1, memory_limit_mb: 1 })).toEqual([]);
   });
 
-  it("refuses a prefix that could not confine the tenant", () => {
-    expect(() => redisAppConfig({ redisPrefix: "tenant:*" }, { ttl_default: 1, ttl_sessions: 1, ttl_cache: 1, memory_limit_mb: 1 })).toThrow(
-      'invalid Redis key prefix "tenant:*": it contains the glob metacharacter "*", which would widen the ACL pattern',
+  it("reports a bad prefix and bad settings together", () => {
+    expect(() => redisAppConfig({ redisPrefix: "tenant:*" }, { ttl_default: 1, ttl_sessions: 1, ttl_cache: 0, memory_limit_mb: 1 })).toThrow(
+      "invalid Redis settings: 2 problems\n" +
+        '  - redisPrefix: "tenant:*" contains the glob metacharacter "*", which would widen the ACL pattern; expected none of * ? [ ] \\\n' +
+        "  - redis.ttl_cache: 0 is not a positive integer; expected a positive integer",
     );
   });
 });
@@ -51,9 +55,11 @@ describe("dataStorageLimitGb", () => {
 
   it("refuses more than a serverless cache can hold, and non-positive values", () => {
     expect(() => dataStorageLimitGb(5000 * 1024 + 1)).toThrow(
-      "invalid Redis settings: redis.memory_limit_mb is 5120001 (5001 GB); a serverless cache holds at most 5000 GB",
+      "invalid Redis settings: 1 problem\n  - redis.memory_limit_mb: 5120001 MiB is 5001 GB; expected at most 5000 GB, the most a serverless cache holds",
     );
-    expect(() => dataStorageLimitGb(0)).toThrow("invalid Redis settings: redis.memory_limit_mb is 0; expected a positive integer");
+    expect(() => dataStorageLimitGb(0)).toThrow(
+      "invalid Redis settings: 1 problem\n  - redis.memory_limit_mb: 0 is not a positive integer; expected a positive integer",
+    );
   });
 });
 

@@ -4,7 +4,7 @@
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
 import { RedisPlatformSchema, type RedisPlatform } from "../../components/redis/config";
-import { tenantTags } from "../../components/tenant-stack";
+import { tenantTags } from "../../components/naming";
 import { tenantNames } from "../../components/naming";
 
 /** Loads a built-in plan file (plans/<name>.yaml) through the project's own loader. */
@@ -15,9 +15,9 @@ export async function loadPlanFile(name: "pro" | "custom"): Promise<Plan> {
 /** The raw `platform.redis` section used by the tests (defaults filled by the schema). */
 export const PLATFORM_REDIS_RAW = {
   cells: [
-    { name: "cell-a", userGroupId: "cc-redis-cell-a", host: "cell-a.abc123.use1.cache.amazonaws.com" },
-    { name: "cell-b", userGroupId: "cc-redis-cell-b", host: "cell-b.abc123.use1.cache.amazonaws.com", port: 6380 },
-    { name: "cell-c", userGroupId: "cc-redis-cell-c", host: "cell-c.abc123.use1.cache.amazonaws.com", capacity: 50 },
+    { name: "cell-a", userGroupId: "cc-redis-cell-a", host: "cell-a.abc123.use1.cache.amazonaws.com", engineVersion: "7.1" },
+    { name: "cell-b", userGroupId: "cc-redis-cell-b", host: "cell-b.abc123.use1.cache.amazonaws.com", port: 6380, engineVersion: "7.0" },
+    { name: "cell-c", userGroupId: "cc-redis-cell-c", host: "cell-c.abc123.use1.cache.amazonaws.com", capacity: 50, engineVersion: "7.1" },
   ],
   dedicated: { subnetIds: ["subnet-0a", "subnet-0b"], securityGroupIds: ["sg-0redis"], ecpuPerSecondMax: 10000 },
 };

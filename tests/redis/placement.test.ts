@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cellLoads, placeTenant, PlacementError, rendezvousScore, validateCells } from "../../components/redis/placement";
+import { InputError } from "../../components/errors";
+import { cellLoads, placementProblems, placeTenant, rendezvousScore, validateCells } from "../../components/redis/placement";
 import { RedisPlatformSchema } from "../../components/redis/config";
 import { PLATFORM_REDIS, PLATFORM_REDIS_RAW } from "./fixtures";
 
@@ -85,25 +86,35 @@ describe("placeTenant", () => {
     expect(pinned).toEqual({ cell: other, reason: "override" });
   });
 
-  it("refuses an unknown override cell, naming the known ones", () => {
+  it("refuses an unknown override cell, naming the known ones and the closest", () => {
     expect(() => placeTenant("acme", PLATFORM_REDIS.cells, "cell-z")).toThrow(
-      new PlacementError('unknown Redis cell "cell-z" in the tenant\'s redisCell override; known cells: cell-a, cell-b, cell-c'),
+      new InputError("Redis placement", [
+        { path: "redisCell", message: '"cell-z" is not a configured Redis cell; expected one of cell-a, cell-b, cell-c' },
+      ]),
     );
+    expect(placementProblems(PLATFORM_REDIS.cells, "cel-b")).toEqual([
+      { path: "redisCell", message: '"cel-b" is not a configured Redis cell (did you mean "cell-b"?); expected one of cell-a, cell-b, cell-c' },
+    ]);
   });
 
   it("refuses an empty cell list", () => {
     expect(() => placeTenant("acme", [])).toThrow(
-      new PlacementError("no Redis cells configured: platform.redis.cells must list at least one pooled cell"),
+      "invalid Redis placement: 1 problem\n  - platform.redis.cells: is empty; expected at least one pooled cell to place tenants on",
     );
   });
 
-  it("refuses duplicate cell names and duplicate user groups", () => {
+  it("refuses duplicate cell names and duplicate user groups, each at its key path", () => {
     expect(() => validateCells([cell("cell-a"), cell("cell-a")])).toThrow(
-      'invalid Redis cells: duplicate cell name "cell-a"; duplicate cell userGroupId "ug-cell-a"; each cell needs its own name and user group',
+      "invalid Redis placement: 2 problems\n" +
+        '  - platform.redis.cells[1].name: "cell-a" is also the name of cells[0]; expected each cell to have its own name\n' +
+        '  - platform.redis.cells[1].userGroupId: "ug-cell-a" is also the userGroupId of cells[0]; expected each cell to have its own userGroupId',
     );
-    expect(() => validateCells([cell("cell-a"), { name: "cell-b", userGroupId: "ug-cell-a", capacity: 99 }])).toThrow(
-      'invalid Redis cells: duplicate cell userGroupId "ug-cell-a"; each cell needs its own name and user group',
-    );
+    expect(placementProblems([cell("cell-a"), { name: "cell-b", userGroupId: "ug-cell-a", capacity: 99 }])).toEqual([
+      {
+        path: "platform.redis.cells[1].userGroupId",
+        message: '"ug-cell-a" is also the userGroupId of cells[0]; expected each cell to have its own userGroupId',
+      },
+    ]);
   });
 });
 
@@ -123,18 +134,21 @@ describe("cellLoads", () => {
     const cells = [cell("cell-a", 99), cell("cell-b", 50)];
     const ids = tenants(100);
     expect(() => cellLoads(ids, cells, Object.fromEntries(ids.map((id) => [id, "cell-b"])))).toThrow(
-      new PlacementError(
-        "Redis cells over capacity: cell-b would hold 100 tenants (capacity 50); add a cell or pin tenants elsewhere with redisCell",
-      ),
+      new InputError("Redis placement", [
+        {
+          path: "platform.redis.cells[1].capacity",
+          message: "50 is exceeded: cell cell-b would hold 100 tenants; expected at most 50 (add a cell or pin tenants elsewhere with redisCell)",
+        },
+      ]),
     );
   });
 });
 
 describe("RedisPlatformSchema", () => {
   it("fills safe defaults: port 6379, TLS on, capacity 99, dedicated settings", () => {
-    const parsed = RedisPlatformSchema.parse({ cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h" }] });
+    const parsed = RedisPlatformSchema.parse({ cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "7.1" }] });
     expect(parsed).toEqual({
-      cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", port: 6379, tls: true, capacity: 99 }],
+      cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "7.1", port: 6379, tls: true, capacity: 99 }],
       dedicated: { subnetIds: [], securityGroupIds: [], majorEngineVersion: "7", ecpuPerSecondMax: 5000, snapshotRetentionLimit: 1 },
     });
   });
@@ -153,8 +167,8 @@ describe("RedisPlatformSchema", () => {
     [
       {
         cells: [
-          { name: "cell-a", userGroupId: "ug-a", host: "h" },
-          { name: "cell-a", userGroupId: "ug-a", host: "h2" },
+          { name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "7.1" },
+          { name: "cell-a", userGroupId: "ug-a", host: "h2", engineVersion: "7.1" },
         ],
       },
       [
@@ -162,12 +176,17 @@ describe("RedisPlatformSchema", () => {
         'cells.1.userGroupId: duplicate cell userGroupId "ug-a" (also cells[0]); each cell needs its own',
       ],
     ],
-    [{ cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", capacity: 100 }] }, ["cells.0.capacity: Too big: expected number to be <=99"]],
-    [{ cells: [{ name: "Cell A", userGroupId: "ug-a", host: "h" }] }, ["cells.0.name: a lowercase name of letters, digits and hyphens, up to 32 characters"]],
-    [{ cells: [{ name: "cell-a", userGroupId: "ug--a", host: "h" }] }, ["cells.0.userGroupId: 1-40 letters, digits and hyphens, starting with a letter, no '--'"]],
+    [{ cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "7.1", capacity: 100 }] }, ["cells.0.capacity: Too big: expected number to be <=99"]],
+    [{ cells: [{ name: "Cell A", userGroupId: "ug-a", host: "h", engineVersion: "7.1" }] }, ["cells.0.name: a lowercase name of letters, digits and hyphens, up to 32 characters"]],
+    [{ cells: [{ name: "cell-a", userGroupId: "ug--a", host: "h", engineVersion: "7.1" }] }, ["cells.0.userGroupId: 1-40 letters, digits and hyphens, starting with a letter, no '--'"]],
     [
-      { cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h" }], dedicated: { ecpuPerSecondMax: 10 } },
+      { cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "7.1" }], dedicated: { ecpuPerSecondMax: 10 } },
       ["dedicated.ecpuPerSecondMax: Too small: expected number to be >=1000"],
+    ],
+    [{ cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h" }] }, ["cells.0.engineVersion: Invalid input: expected string, received undefined"]],
+    [
+      { cells: [{ name: "cell-a", userGroupId: "ug-a", host: "h", engineVersion: "redis7" }] },
+      ['cells.0.engineVersion: the cell\'s Redis OSS engine version as major.minor, e.g. "7.1"'],
     ],
   ])("refuses %j", (raw, messages) => {
     const r = RedisPlatformSchema.safeParse(raw);

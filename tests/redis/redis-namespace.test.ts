@@ -4,7 +4,9 @@ import { isSecretValue, type RecordedResource, runUnderMocks, unwrapSecrets } fr
 import { PLACEHOLDER_RULES_REDIS } from "../../cli/engine/placeholders-redis";
 import { tenantNames } from "../../components/naming";
 import { tenantAccessString } from "../../components/redis/access-string";
-import { loadPlanFile, PLATFORM_REDIS, tagsFor } from "./fixtures";
+import { InputError } from "../../components/errors";
+import { RedisPlatformSchema } from "../../components/redis/config";
+import { loadPlanFile, PLATFORM_REDIS, PLATFORM_REDIS_RAW, tagsFor } from "./fixtures";
 
 /** Until PLACEHOLDER_RULES_REDIS is merged: answer this area's types from it. */
 function redisState(args: pulumi.runtime.MockResourceArgs) {
@@ -159,11 +161,71 @@ describe("RedisNamespace on a pooled cell (pro plan)", () => {
     const { RedisNamespace } = await import("../../components/redis/redis-namespace.js");
     const args = { names: tenantNames("acme"), settings: plan.redis, platform: PLATFORM_REDIS, tags: tagsFor("acme", "pro") };
     expect(() => new RedisNamespace("t-acme-redis", { ...args, cell: "cell-z" })).toThrow(
-      'unknown Redis cell "cell-z" in the tenant\'s redisCell override; known cells: cell-a, cell-b, cell-c',
+      new InputError("RedisNamespace arguments", [
+        { path: "redisCell", message: '"cell-z" is not a configured Redis cell; expected one of cell-a, cell-b, cell-c' },
+      ]),
     );
-    expect(() => new RedisNamespace("t-acme-redis", { ...args, settings: { ...plan.redis, ttl_cache: 0 } })).toThrow(
-      "invalid Redis settings: redis.ttl_cache is 0; expected a positive integer",
+  });
+
+  it("collects every problem (settings, override) into one error before registering anything", async () => {
+    const plan = await loadPlanFile("pro");
+    const { RedisNamespace } = await import("../../components/redis/redis-namespace.js");
+    const args = { names: tenantNames("acme"), settings: { ...plan.redis, ttl_cache: 0 }, platform: PLATFORM_REDIS, tags: tagsFor("acme", "pro") };
+    expect(() => new RedisNamespace("t-acme-redis", { ...args, cell: "cel-b" })).toThrow(
+      "invalid RedisNamespace arguments: 2 problems\n" +
+        "  - redis.ttl_cache: 0 is not a positive integer; expected a positive integer\n" +
+        '  - redisCell: "cel-b" is not a configured Redis cell (did you mean "cell-b"?); expected one of cell-a, cell-b, cell-c',
     );
+  });
+
+  it("refuses a cell whose engine cannot apply the access string, naming that cell's engineVersion key", async () => {
+    const plan = await loadPlanFile("pro");
+    const { RedisNamespace } = await import("../../components/redis/redis-namespace.js");
+    // acme is hashed onto cell-c (index 2); cell-b (index 1) is only reached by the override.
+    const platform = RedisPlatformSchema.parse({
+      ...PLATFORM_REDIS_RAW,
+      cells: PLATFORM_REDIS_RAW.cells.map((c) => (c.name === "cell-a" ? c : { ...c, engineVersion: "6.2" })),
+    });
+    const args = { names: tenantNames("acme"), settings: plan.redis, platform, tags: tagsFor("acme", "pro") };
+    expect(() => new RedisNamespace("t-acme-redis", args)).toThrow(
+      new InputError("RedisNamespace arguments", [
+        {
+          path: "platform.redis.cells[2].engineVersion",
+          message:
+            '"6.2" does not support subcommand rules (+command|subcommand), which the access string uses (+client|setname +client|getname +client|id and 7 more); expected Redis OSS 7.0 or later',
+        },
+      ]),
+    );
+    expect(() => new RedisNamespace("t-acme-redis", { ...args, cell: "cell-b" })).toThrow("platform.redis.cells[1].engineVersion: \"6.2\"");
+    // A cell the tenant is not on does not concern this tenant's stack.
+    const run = await runUnderMocks(
+      async () => {
+        new RedisNamespace("t-acme-redis", { ...args, cell: "cell-a" });
+        return {};
+      },
+      { stack: "acme", state: redisState },
+    );
+    expect(run.resources.some((r) => r.type === "aws:elasticache/userGroupAssociation:UserGroupAssociation")).toBe(true);
+  });
+
+  it("gives the membership timeouts sized for one onboarding per cell, so a busy user group is retried, not failed", async () => {
+    const plan = await loadPlanFile("pro");
+    const options = new Map<string, pulumi.CustomResourceOptions>();
+    await runUnderMocks(
+      async () => {
+        const m = await import("../../components/redis/redis-namespace.js");
+        new m.RedisNamespace(
+          "t-acme-redis",
+          { names: tenantNames("acme"), settings: plan.redis, platform: PLATFORM_REDIS, tags: tagsFor("acme", "pro") },
+          { transformations: [(a) => (options.set(a.type, a.opts), undefined)] },
+        );
+        return {};
+      },
+      { stack: "acme", state: redisState },
+    );
+    const membership = options.get("aws:elasticache/userGroupAssociation:UserGroupAssociation");
+    expect(membership?.customTimeouts).toEqual({ create: "20m", delete: "20m" });
+    expect(options.get("aws:elasticache/user:User")?.customTimeouts).toBeUndefined();
   });
 });
 
