@@ -42,6 +42,15 @@ export interface LocalApplier {
   up(resource: AppliedResource, ctx: LocalContext): Promise<Record<string, unknown> | void>;
   /** Removes what `up` made, and only that. */
   down(resource: AppliedResource, ctx: LocalContext): Promise<void>;
+  /**
+   * Transactional appliers: `begin` before the first `up`, then `commit` when every resource is
+   * applied, or `rollback` when one failed. `rollback` resolves to true when it undid everything
+   * this run did (nothing of it was committed); false asks the caller to undo this run's new
+   * resources with `down`, as for appliers without transactions.
+   */
+  begin?(): void;
+  commit?(): Promise<void>;
+  rollback?(): Promise<boolean>;
   /** The key of the section {@link describe} adds to `local up --json` (e.g. `redis`). */
   readonly section?: string;
   /**

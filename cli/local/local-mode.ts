@@ -14,7 +14,8 @@ import { tenantNames, validateTenantId } from "../../components/naming";
 import type { IsolationLevel } from "../../plans/schema";
 import { type RecordedResource, unwrapSecrets } from "../engine/mock-engine";
 import { readStackFile } from "../engine/stack-file";
-import { PROJECT_DIR, runProgram } from "../offline-plan";
+import { PROJECT_DIR, requestOverrides, runProgram } from "../offline-plan";
+import { loadPlan } from "../../plans/load";
 import type { AppliedResource, LocalApplier, LocalContext, LocalTargets } from "./applier";
 import { PostgresApplier } from "./postgres-applier";
 import { redisApplier } from "./redis-applier";
@@ -43,6 +44,12 @@ export interface LocalResult {
   [section: string]: unknown;
   /** Resource types the program declares that only exist in the cloud. */
   notAppliedLocally: string[];
+  /** True when this run changed nothing on the servers (every resource as the last run left it). */
+  unchanged: boolean;
+  /** What this run did, by resource name. */
+  changes: { created: string[]; updated: string[]; removed: string[] };
+  /** Where local state is kept: the PostgreSQL server's identity and the database. */
+  server: { id: string; database: string };
 }
 
 interface StateFile {
@@ -60,11 +67,54 @@ export function resolveTargets(t?: Partial<LocalTargets>): LocalTargets {
   };
 }
 
-function stateFileOf(tenant: string, targets: LocalTargets, dir?: string): string {
-  const base = dir ?? process.env.TENANTCTL_STATE_DIR ?? path.join(PROJECT_DIR, ".tenantctl", "local");
+/**
+ * The identity local state is keyed by: the PostgreSQL server's `system_identifier` (fixed when
+ * the cluster is created, the same under every host name, port mapping or URL spelling of the
+ * server) plus the database. When the admin may not call pg_control_system() (managed servers
+ * can revoke it), the server's own address and port as it reports them (inet_server_addr()).
+ * Redis has no such identity (INFO's run_id changes at every restart), so the Redis target is the
+ * one recorded in the state at `up`, and `down` uses that.
+ */
+export interface ServerIdentity {
+  readonly id: string;
+  readonly database: string;
+}
+
+async function identityOf(c: Client, database: string, fallback: string): Promise<ServerIdentity> {
+  try {
+    const r = await c.query("SELECT system_identifier::text AS id FROM pg_control_system()");
+    return { id: `pg-${r.rows[0].id}`, database };
+  } catch {
+    const r = await c.query("SELECT host(inet_server_addr()) AS addr, inet_server_port() AS port");
+    const addr = r.rows[0]?.addr ?? fallback;
+    return { id: `addr-${addr}-${r.rows[0]?.port ?? ""}`.replace(/[^a-zA-Z0-9._-]/g, "_"), database };
+  }
+}
+
+function stateBase(dir?: string): string {
+  return dir ?? process.env.TENANTCTL_STATE_DIR ?? path.join(PROJECT_DIR, ".tenantctl", "local");
+}
+
+function stateFileOf(tenant: string, server: ServerIdentity, dir?: string): string {
+  return path.join(stateBase(dir), server.id, encodeURIComponent(server.database), `${tenant}.json`);
+}
+
+/** Where versions before server identities kept the state: keyed by the URL's spelling. */
+function legacyStateFileOf(tenant: string, targets: LocalTargets, dir?: string): string {
   const u = new URL(targets.databaseUrl);
   const server = `${u.hostname}-${u.port || "5432"}-${u.pathname.replace(/^\//, "") || "postgres"}`.replace(/[^a-zA-Z0-9._-]/g, "_");
-  return path.join(base, server, `${tenant}.json`);
+  return path.join(stateBase(dir), server, `${tenant}.json`);
+}
+
+/** The state of a tenant on a server, moving a legacy (URL-keyed) file to its identity-keyed place. */
+function locateState(tenant: string, server: ServerIdentity, targets: LocalTargets, dir?: string): string {
+  const file = stateFileOf(tenant, server, dir);
+  const legacy = legacyStateFileOf(tenant, targets, dir);
+  if (!fs.existsSync(file) && fs.existsSync(legacy)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.renameSync(legacy, file);
+  }
+  return file;
 }
 
 function readState(file: string): StateFile | undefined {
@@ -80,8 +130,11 @@ function writeState(file: string, state: StateFile): void {
   fs.renameSync(tmp, file);
 }
 
-/** The platform's postgres section for a DATABASE_URL. */
-async function postgresPlatform(databaseUrl: string): Promise<{ platform: Record<string, unknown>; password: string }> {
+/** The platform's postgres section for a DATABASE_URL, and the server's identity. */
+async function postgresPlatform(
+  databaseUrl: string,
+  opts: { createDatabase: boolean } = { createDatabase: true },
+): Promise<{ platform: Record<string, unknown>; password: string; identity: ServerIdentity }> {
   const u = new URL(databaseUrl);
   if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error(`DATABASE_URL must be a postgresql:// URL, got ${u.protocol}//…`);
   const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || "controlcore";
@@ -104,16 +157,19 @@ async function postgresPlatform(databaseUrl: string): Promise<{ platform: Record
   // Platform bootstrap: the shared database is the platform's; create it if this server lacks it.
   const maint = await connect("postgres");
   let superuser = false;
+  let identity: ServerIdentity;
   try {
     const exists = await maint.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (exists.rowCount === 0) await maint.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    if (exists.rowCount === 0 && opts.createDatabase) await maint.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
     superuser = (await maint.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).rows[0]?.rolsuper === true;
+    identity = await identityOf(maint, database, host);
   } finally {
     await maint.end();
   }
   return {
     platform: { host, port, database, adminUser: user, sslMode: "disable", superuser },
     password: password || "local-trust-auth",
+    identity,
   };
 }
 
@@ -146,17 +202,46 @@ function toApplied(r: RecordedResource): AppliedResource {
   };
 }
 
+/**
+ * The platform config local mode runs the program with: the dev stack's, with `postgres` pointed
+ * at DATABASE_URL, and the per-plan-tier references of sections local mode never applies (the
+ * edge rate limits of `network`, cloud-only) filled for a plan the platform does not know yet —
+ * so a plan written under a new name works locally without editing platform config. The
+ * placeholders say what they are, and the resources using them are listed as not applied.
+ */
+export function localPlatform(dev: Record<string, unknown>, postgres: Record<string, unknown>, planName: string): Record<string, unknown> {
+  const platform: Record<string, unknown> = { ...dev, postgres };
+  const network = dev.network as Record<string, unknown> | undefined;
+  const rl = network?.rateLimiting as Record<string, unknown> | undefined;
+  if (!network || !rl) return platform;
+  const webAclArns = { ...((rl.webAclArns as Record<string, string> | undefined) ?? {}) };
+  const usagePlanIds = { ...((rl.usagePlanIds as Record<string, string> | undefined) ?? {}) };
+  const account = /^arn:aws[a-z-]*:wafv2:us-east-1:(\d{12}):/.exec(Object.values(webAclArns)[0] ?? "")?.[1] ?? "000000000000";
+  if (webAclArns[planName] === undefined) {
+    webAclArns[planName] = `arn:aws:wafv2:us-east-1:${account}:global/webacl/not-applied-locally-${planName}/00000000-0000-4000-8000-000000000000`;
+  }
+  if (usagePlanIds[planName] === undefined) usagePlanIds[planName] = `not-applied-locally-${planName}`;
+  platform.network = { ...network, rateLimiting: { ...rl, webAclArns, usagePlanIds } };
+  return platform;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** Creates or converges a tenant on the local servers. */
 export async function localUp(req: LocalRequest): Promise<LocalResult> {
   const tenant = validateTenantId(req.tenantId);
   const targets = resolveTargets(req.targets);
-  const file = stateFileOf(tenant, targets, req.stateDir);
+  const pg = await postgresPlatform(targets.databaseUrl);
+  const file = locateState(tenant, pg.identity, targets, req.stateDir);
   const prior = readState(file);
   const previous = new Map((prior?.resources ?? []).map((r) => [r.urn, r]));
 
-  const pg = await postgresPlatform(targets.databaseUrl);
   const devStack = readStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml"));
-  const platform = { ...((devStack.values[`${CONFIG_NAMESPACE}:platform`] as Record<string, unknown>) ?? {}), postgres: pg.platform };
+  const planName = loadPlan(req.plan, requestOverrides(req)).plan.name;
+  const dev = (devStack.values[`${CONFIG_NAMESPACE}:platform`] as Record<string, unknown>) ?? {};
+  const platform = localPlatform(dev, pg.platform, planName);
   const run = await runProgram(
     {
       tenantId: tenant, plan: req.plan, isolation: req.isolation, overrides: req.overrides,
@@ -176,6 +261,9 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
   const ctx: LocalContext = { targets, tenant: tenantNames(tenant), previous };
   const notApplied = new Set<string>();
   const madeNow: AppliedResource[] = [];
+  const updatedNow: AppliedResource[] = [];
+  const removedNow: AppliedResource[] = [];
+  for (const a of list) a.begin?.();
   try {
     for (const rec of run.resources.filter((r) => r.custom)) {
       const r = toApplied(rec);
@@ -185,25 +273,50 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
         if (r.type !== "random:index/randomPassword:RandomPassword") notApplied.add(r.type);
         continue;
       }
+      const before = previous.get(r.urn);
+      // Pulumi's rule: inputs equal to the last applied ones are no change, and nothing is sent.
+      if (before && sameJson(before.inputs, r.inputs)) {
+        applied.set(r.urn, { ...r, saved: before.saved });
+        continue;
+      }
       const saved = (await applier.up(r, ctx)) ?? undefined;
-      const done = { ...r, saved: saved ?? previous.get(r.urn)?.saved };
+      const done = { ...r, saved: saved ?? before?.saved };
       applied.set(r.urn, done);
-      if (!previous.has(r.urn)) madeNow.push(done);
+      if (!before) madeNow.push(done);
+      else updatedNow.push(done);
     }
     // Resources of the previous run the program no longer declares are removed, as Pulumi would.
     for (const old of [...previous.values()].reverse()) {
-      if (!applied.has(old.urn)) await applierFor(list, old.type)?.down(old, { ...ctx, previous });
+      if (applied.has(old.urn)) continue;
+      await applierFor(list, old.type)?.down(old, { ...ctx, previous });
+      removedNow.push(old);
     }
+    for (const a of list) await a.commit?.();
   } catch (e) {
-    // Nothing half-applied: undo what this run created (never what an earlier run made).
+    // Nothing half-applied: transactional appliers roll back; what the others (and a partially
+    // committed run) made is undone, and what they changed is put back as it was.
+    const undone = new Set<LocalApplier>();
+    for (const a of list) if (a.rollback && (await a.rollback().catch(() => false))) undone.add(a);
     const undo = new Map([...previous, ...applied]);
     for (const r of madeNow.reverse()) {
-      await applierFor(list, r.type)?.down(r, { ...ctx, previous: undo }).catch(() => undefined);
+      const a = applierFor(list, r.type);
+      if (a && !undone.has(a)) await a.down(r, { ...ctx, previous: undo }).catch(() => undefined);
+    }
+    for (const r of updatedNow) {
+      const a = applierFor(list, r.type);
+      const was = previous.get(r.urn);
+      if (a && was && !undone.has(a)) await a.up(was, { ...ctx, previous }).catch(() => undefined);
     }
     throw e;
   }
   const resources = [...applied.values()];
-  writeState(file, { version: 1, tenant, isolationLevel: run.plan.isolation_level, targets, resources });
+  const changes = {
+    created: madeNow.map((r) => r.name),
+    updated: updatedNow.map((r) => r.name),
+    removed: removedNow.map((r) => r.name),
+  };
+  const unchanged = prior !== undefined && changes.created.length + changes.updated.length + changes.removed.length === 0;
+  if (!unchanged) writeState(file, { version: 1, tenant, isolationLevel: run.plan.isolation_level, targets, resources });
 
   const outputs = unwrapSecrets(run.outputs) as Record<string, any>;
   const result: LocalResult = {
@@ -212,6 +325,9 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
     isolationLevel: run.plan.isolation_level,
     postgres: { url: outputs.postgresUrl, ...outputs.postgres, password: outputs.postgresPassword },
     notAppliedLocally: [...notApplied].sort(),
+    unchanged,
+    changes,
+    server: { id: pg.identity.id, database: pg.identity.database },
   };
   for (const a of list) {
     const described = a.describe?.(resources, ctx);
@@ -220,16 +336,38 @@ export async function localUp(req: LocalRequest): Promise<LocalResult> {
   return result;
 }
 
-/** Removes everything `local up` made for the tenant. Returns false when there was nothing. */
+/** Exit code of `tenantctl local down` when the tenant has no local state on the server. */
+export const NOTHING_TO_REMOVE_EXIT_CODE = 3;
+
+/** What `local down` found and did. */
+export interface LocalDownResult {
+  readonly removed: boolean;
+  /** The state file it used (or looked for). */
+  readonly stateFile: string;
+  readonly server: ServerIdentity;
+}
+
+/**
+ * Removes everything `local up` made for the tenant. Returns false when there was nothing: no
+ * state for this tenant on this server (the server found by its identity, however DATABASE_URL
+ * spells it). Fails when the server cannot be reached.
+ */
 export async function localDown(tenantId: string, opts: { targets?: Partial<LocalTargets>; stateDir?: string } = {}): Promise<boolean> {
+  return (await localDownDetailed(tenantId, opts)).removed;
+}
+
+/** {@link localDown}, saying where it looked. */
+export async function localDownDetailed(tenantId: string, opts: { targets?: Partial<LocalTargets>; stateDir?: string } = {}): Promise<LocalDownResult> {
   const tenant = validateTenantId(tenantId);
   const targets = resolveTargets(opts.targets);
-  const file = stateFileOf(tenant, targets, opts.stateDir);
+  const { identity } = await postgresPlatform(targets.databaseUrl, { createDatabase: false });
+  const file = locateState(tenant, identity, targets, opts.stateDir);
   const state = readState(file);
-  if (!state) return false;
+  if (!state) return { removed: false, stateFile: file, server: identity };
   const previous = new Map(state.resources.map((r) => [r.urn, r]));
   const list = appliers(() => previous);
-  const ctx: LocalContext = { targets: state.targets, tenant: tenantNames(tenant), previous };
+  // The Redis server is the one recorded at `up` (Redis has no stable identity to look it up by).
+  const ctx: LocalContext = { targets: { ...state.targets, databaseUrl: targets.databaseUrl }, tenant: tenantNames(tenant), previous };
   const remaining = [...state.resources];
   while (remaining.length > 0) {
     const r = remaining[remaining.length - 1]!;
@@ -239,17 +377,20 @@ export async function localDown(tenantId: string, opts: { targets?: Partial<Loca
     writeState(file, { ...state, resources: remaining });
   }
   fs.rmSync(file);
-  return true;
+  return { removed: true, stateFile: file, server: identity };
 }
 
 /** Human output of `local up`. */
 export function renderLocal(r: LocalResult): string {
   const lines = [
-    `tenant ${r.tenant} is up locally (plan ${r.plan}, ${r.isolationLevel} isolation)`,
+    r.unchanged
+      ? `no changes: tenant ${r.tenant} is already up locally (plan ${r.plan}, ${r.isolationLevel} isolation)`
+      : `tenant ${r.tenant} is up locally (plan ${r.plan}, ${r.isolationLevel} isolation): ` +
+        `${r.changes.created.length} created, ${r.changes.updated.length} updated, ${r.changes.removed.length} removed`,
     `  postgres: ${String(r.postgres.url).replace(/:[^:@/]+@/, ":****@")}`,
   ];
   for (const [k, v] of Object.entries(r)) {
-    if (["tenant", "plan", "isolationLevel", "postgres", "notAppliedLocally"].includes(k)) continue;
+    if (["tenant", "plan", "isolationLevel", "postgres", "notAppliedLocally", "unchanged", "changes", "server"].includes(k)) continue;
     const url = (v as { url?: string })?.url;
     if (url) lines.push(`  ${k}: ${url.replace(/:[^:@/]+@/, ":****@")}`);
   }

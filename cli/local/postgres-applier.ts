@@ -11,6 +11,7 @@
 import * as path from "node:path";
 import { Client } from "pg";
 import { ident, literal } from "../../components/postgres/sql";
+import { AMBIENT_TRANSACTIONS, type AmbientTransactions, type PgConnection } from "../../components/postgres/sql-migrations";
 import type { AppliedResource, LocalApplier, LocalContext } from "./applier";
 
 const T = {
@@ -51,12 +52,97 @@ export function adminConnectionOf(provider: Inputs): AdminConnection {
 
 /** Runs statements on one database as the admin; each call is its own transaction. */
 export async function withAdmin<T>(conn: AdminConnection, database: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database, ssl: conn.ssl ? { rejectUnauthorized: false } : false });
+  const client = clientOf(conn, database);
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
+  }
+}
+
+function clientOf(conn: AdminConnection, database: string): Client {
+  return new Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database, ssl: conn.ssl ? { rejectUnauthorized: false } : false });
+}
+
+/**
+ * One open transaction per database for a whole `local up`, so the run commits or rolls back as
+ * one. PostgreSQL has no transaction across databases (prepared transactions are off by
+ * default), and a role created in one transaction is invisible to another until committed; so
+ * when the run first touches a second database (the database level's own database), the shared
+ * database's transaction commits first and the run is then only "partially transactional":
+ * `rollback` reports it, and the caller undoes this run's new resources instead.
+ * CREATE DATABASE cannot run in a transaction: a database created by the run is dropped on rollback.
+ */
+export class AdminSession {
+  private readonly open = new Map<string, Client>();
+  private readonly createdDatabases: string[] = [];
+  private committedEarly = false;
+
+  constructor(readonly conn: AdminConnection) {}
+
+  /** The client of `database`, in this run's transaction on it. */
+  async client(database: string): Promise<Client> {
+    const have = this.open.get(database);
+    if (have) return have;
+    if (database !== this.conn.database) {
+      // Roles made so far must be visible to the other database's connection.
+      const shared = this.open.get(this.conn.database);
+      if (shared) {
+        await shared.query("COMMIT");
+        await shared.end();
+        this.open.delete(this.conn.database);
+        this.committedEarly = true;
+      }
+    }
+    const c = clientOf(this.conn, database);
+    await c.connect();
+    await c.query("BEGIN");
+    this.open.set(database, c);
+    return c;
+  }
+
+  /** CREATE DATABASE, outside any transaction; remembered so a rollback drops it. */
+  async createDatabase(name: string, sql: string): Promise<void> {
+    await withAdmin(this.conn, this.conn.database, (c) => c.query(sql));
+    this.createdDatabases.push(name);
+  }
+
+  async commit(): Promise<void> {
+    // The shared database last: if another database's commit failed, its roles are not kept.
+    const order = [...this.open.keys()].sort((a, b) => Number(a === this.conn.database) - Number(b === this.conn.database));
+    for (const db of order) {
+      const c = this.open.get(db)!;
+      await c.query("COMMIT");
+      await c.end();
+      this.open.delete(db);
+    }
+  }
+
+  /** Rolls back; true when nothing of the run had been committed. */
+  async rollback(): Promise<boolean> {
+    for (const [db, c] of this.open) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      await c.end().catch(() => undefined);
+      this.open.delete(db);
+    }
+    for (const name of this.createdDatabases.reverse()) {
+      await withAdmin(this.conn, this.conn.database, (c) => c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)).catch(() => undefined);
+    }
+    return !this.committedEarly;
+  }
+
+  /** Lets the serialized migrations provider run inside this session's transactions. */
+  ambient(): AmbientTransactions {
+    return {
+      lookup: (c: PgConnection) => {
+        if (c.host !== this.conn.host || Number(c.port) !== this.conn.port || c.user !== this.conn.user) return undefined;
+        return async (sql: string, params?: unknown[]) => {
+          const r = await (await this.client(c.database)).query(sql, params as unknown[] | undefined);
+          return { rows: r.rows, rowCount: r.rowCount };
+        };
+      },
+    };
   }
 }
 
@@ -137,11 +223,65 @@ function admin(resources: ReadonlyMap<string, AppliedResource>): AdminConnection
   return adminConnectionOf(provider.inputs);
 }
 
-/** Applies the PostgreSQL resource types; `resources` gives this run's recorded resources (for the provider). */
+/**
+ * Applies the PostgreSQL resource types; `resources` gives this run's recorded resources (for the
+ * provider). Between `begin` and `commit`/`rollback`, every statement of the run goes through one
+ * {@link AdminSession}, the migrations provider's included.
+ */
 export class PostgresApplier implements LocalApplier {
   readonly types = [T.provider, T.role, T.database, T.schema, T.grant, T.grantRole, T.migrations];
+  private session: AdminSession | undefined;
+  private active = false;
 
   constructor(private readonly resources: () => ReadonlyMap<string, AppliedResource>) {}
+
+  begin(): void {
+    this.active = true;
+  }
+
+  private sessionFor(conn: AdminConnection): AdminSession | undefined {
+    if (!this.active) return undefined;
+    if (!this.session) {
+      this.session = new AdminSession(conn);
+      (globalThis as any)[Symbol.for(AMBIENT_TRANSACTIONS)] = this.session.ambient();
+    }
+    return this.session;
+  }
+
+  private end(): AdminSession | undefined {
+    const s = this.session;
+    this.session = undefined;
+    this.active = false;
+    delete (globalThis as any)[Symbol.for(AMBIENT_TRANSACTIONS)];
+    return s;
+  }
+
+  async commit(): Promise<void> {
+    const s = this.end();
+    await s?.commit();
+  }
+
+  async rollback(): Promise<boolean> {
+    const s = this.end();
+    return s ? s.rollback() : true;
+  }
+
+  /** Runs `work` on `database`: in the run's transaction when one is open, else in its own. */
+  private async exec<R>(conn: AdminConnection, database: string, work: (c: Client) => Promise<R>): Promise<R> {
+    const s = this.sessionFor(conn);
+    if (s) return work(await s.client(database));
+    return withAdmin(conn, database, async (c) => {
+      await c.query("BEGIN");
+      try {
+        const out = await work(c);
+        await c.query("COMMIT");
+        return out;
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw e;
+      }
+    });
+  }
 
   async up(r: AppliedResource, ctx: LocalContext): Promise<Record<string, unknown> | void> {
     const conn = admin(this.resources());
@@ -150,32 +290,38 @@ export class PostgresApplier implements LocalApplier {
       case T.provider:
         return;
       case T.role:
-        await withAdmin(conn, conn.database, async (c) => {
+        await this.exec(conn, conn.database, async (c) => {
           for (const s of roleSql(i, conn.superuser)) await c.query(s);
         });
         return;
-      case T.database:
-        await withAdmin(conn, conn.database, async (c) => {
-          const exists = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [i.name]);
-          if (exists.rowCount === 0) {
-            await c.query(`CREATE DATABASE ${ident(i.name)} OWNER ${ident(i.owner)} TEMPLATE ${ident(i.template ?? "template1")} ENCODING ${literal(i.encoding ?? "UTF8")}`);
-          }
-        });
+      case T.database: {
+        const exists = await withAdmin(conn, conn.database, (c) => c.query("SELECT 1 FROM pg_database WHERE datname = $1", [i.name]));
+        if (exists.rowCount === 0) {
+          const sql = `CREATE DATABASE ${ident(i.name)} OWNER ${ident(i.owner)} TEMPLATE ${ident(i.template ?? "template1")} ENCODING ${literal(i.encoding ?? "UTF8")}`;
+          const s = this.sessionFor(conn);
+          if (s) await s.createDatabase(String(i.name), sql);
+          else await withAdmin(conn, conn.database, (c) => c.query(sql));
+        }
         return;
+      }
       case T.schema:
-        await withAdmin(conn, i.database ?? conn.database, (c) =>
+        await this.exec(conn, i.database ?? conn.database, (c) =>
           c.query(`CREATE SCHEMA IF NOT EXISTS ${ident(i.name)} AUTHORIZATION ${ident(i.owner)}`),
         );
         return;
       case T.grant:
-        await withAdmin(conn, i.database, async (c) => {
+        // Database ACLs live in a shared catalog: granted from the shared database's transaction,
+        // with the role it may have just created.
+        await this.exec(conn, i.objectType === "database" ? conn.database : i.database, async (c) => {
           for (const s of grantSql(i)) await c.query(s);
         });
         return;
       case T.grantRole:
-        await withAdmin(conn, conn.database, (c) => c.query(`GRANT ${ident(i.grantRole)} TO ${ident(i.role)}`));
+        await this.exec(conn, conn.database, (c) => c.query(`GRANT ${ident(i.grantRole)} TO ${ident(i.role)}`));
         return;
       case T.migrations: {
+        // Opens the session first, so the provider finds the run's transaction (see AdminSession.ambient).
+        this.sessionFor(conn);
         const provider = loadSerializedProvider(String(i.__provider));
         const { __provider, ...news } = i;
         void __provider;
@@ -185,10 +331,10 @@ export class PostgresApplier implements LocalApplier {
           if (!diff.changes) return { outs: prior.outs };
           if ((diff.replaces ?? []).length > 0) throw new Error(`local mode will not replace ${r.name}: its connection changed (run local down first)`);
           const res = await provider.update(r.urn, prior.outs, news);
-          return { outs: res.outs };
+          return { outs: res.outs, id: (r.saved as { id?: string } | undefined)?.id ?? prior.outs.id };
         }
         const res = await provider.create(news);
-        return { outs: res.outs };
+        return { outs: res.outs, id: res.id };
       }
     }
   }
@@ -200,7 +346,7 @@ export class PostgresApplier implements LocalApplier {
       case T.provider:
         return;
       case T.role:
-        await withAdmin(conn, conn.database, async (c) => {
+        await this.exec(conn, conn.database, async (c) => {
           const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [i.name]);
           if (exists.rowCount === 0) return;
           // What @pulumi/postgresql does before DROP ROLE; without superuser, REASSIGN OWNED needs
@@ -212,25 +358,34 @@ export class PostgresApplier implements LocalApplier {
         });
         return;
       case T.database:
+        // DROP DATABASE cannot run inside a transaction block.
         await withAdmin(conn, conn.database, (c) => c.query(`DROP DATABASE IF EXISTS ${ident(i.name)} WITH (FORCE)`));
         return;
       case T.schema:
-        await withAdmin(conn, i.database ?? conn.database, (c) =>
+        await this.exec(conn, i.database ?? conn.database, (c) =>
           c.query(`DROP SCHEMA IF EXISTS ${ident(i.name)}${i.dropCascade ? " CASCADE" : ""}`),
         );
         return;
-      case T.grant:
-        await withAdmin(conn, i.database, async (c) => {
-          const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [i.role]);
-          if (exists.rowCount === 0 && String(i.role).toLowerCase() !== "public") return;
-          await c.query(grantSql({ ...i, privileges: [] })[0]!).catch((e: { code?: string }) => {
-            // The objects are gone already (their migration was removed first): nothing to revoke.
+      case T.grant: {
+        const exists = await withAdmin(conn, conn.database, (c) => c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [i.role]));
+        if (exists.rowCount === 0 && String(i.role).toLowerCase() !== "public") return;
+        if (i.objectType !== "database") {
+          // The objects are gone already (their migration was removed first): nothing to revoke.
+          const present = await withAdmin(conn, conn.database, (c) => c.query("SELECT 1 FROM pg_database WHERE datname = $1", [i.database]));
+          if (present.rowCount === 0) return;
+        }
+        await this.exec(conn, i.objectType === "database" ? conn.database : i.database, async (c) => {
+          await c.query("SAVEPOINT revoke_grant");
+          await c.query(grantSql({ ...i, privileges: [] })[0]!).catch(async (e: { code?: string }) => {
             if (e.code !== "42P01" && e.code !== "3F000" && e.code !== "3D000") throw e;
+            await c.query("ROLLBACK TO SAVEPOINT revoke_grant");
           });
+          await c.query("RELEASE SAVEPOINT revoke_grant");
         });
         return;
+      }
       case T.grantRole:
-        await withAdmin(conn, conn.database, async (c) => {
+        await this.exec(conn, conn.database, async (c) => {
           const exists = await c.query(
             "SELECT 1 FROM pg_auth_members m JOIN pg_roles a ON a.oid = m.roleid JOIN pg_roles b ON b.oid = m.member WHERE a.rolname = $1 AND b.rolname = $2",
             [i.grantRole, i.role],
@@ -239,10 +394,11 @@ export class PostgresApplier implements LocalApplier {
         });
         return;
       case T.migrations: {
-        const outs = (r.saved as { outs?: Inputs } | undefined)?.outs;
-        if (!outs) return;
+        const saved = r.saved as { outs?: Inputs; id?: string } | undefined;
+        if (!saved?.outs) return;
+        this.sessionFor(conn);
         const provider = loadSerializedProvider(String(i.__provider));
-        await provider.delete(r.urn, outs);
+        await provider.delete(saved.id ?? r.urn, saved.outs);
         return;
       }
     }
