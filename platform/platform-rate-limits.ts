@@ -7,6 +7,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError, type Problem } from "../components/errors";
+import { awsProviderArgsFromConfig } from "../components/network/aws-provider-args";
 import { platformTiers, type TierPlan } from "../components/network/rate-limits";
 
 /** CLOUDFRONT-scope web ACLs live in us-east-1. */
@@ -22,6 +24,24 @@ export interface PlatformRateLimitsArgs {
   readonly apiStages: ReadonlyArray<{ apiId: pulumi.Input<string>; stage: pulumi.Input<string> }>;
   /** Tags of the platform's resources. */
   readonly tags: Record<string, string>;
+  /**
+   * Settings of the explicit us-east-1 provider of the web ACLs (profile, assumeRoles,
+   * allowedAccountIds…): an explicit provider does not read the stack's `aws:` config itself.
+   * @default the platform stack's `aws:` config (`awsProviderArgsFromConfig`)
+   */
+  readonly providerArgs?: Omit<aws.ProviderArgs, "region">;
+}
+
+/** Every problem of the arguments (empty when usable). */
+export function platformRateLimitsProblems(args: PlatformRateLimitsArgs): Problem[] {
+  const problems: Problem[] = [];
+  if (args.plans.length === 0) problems.push({ path: "plans", message: "[] is empty; expected every plan tenants may be on" });
+  const seen = new Set<string>();
+  args.plans.forEach((p, i) => {
+    if (seen.has(p.name)) problems.push({ path: `plans.${i}.name`, message: `${JSON.stringify(p.name)} is listed twice; expected one tier per plan name` });
+    seen.add(p.name);
+  });
+  return problems;
 }
 
 export class PlatformRateLimits extends pulumi.ComponentResource {
@@ -31,10 +51,12 @@ export class PlatformRateLimits extends pulumi.ComponentResource {
   readonly webAclArns: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: PlatformRateLimitsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = platformRateLimitsProblems(args);
+    if (problems.length > 0) throw new InputError(`PlatformRateLimits ${name} arguments`, problems);
     super("controlcore:network:PlatformRateLimits", name, {}, opts);
-    if (args.plans.length === 0) throw new Error(`${name}: plans is empty; expected every plan tenants may be on`);
     const tiers = platformTiers(args.plans);
-    const provider = new aws.Provider(`${name}-${CLOUDFRONT_WAF_REGION}`, { region: CLOUDFRONT_WAF_REGION }, { parent: this });
+    const providerArgs = args.providerArgs ?? awsProviderArgsFromConfig(new pulumi.Config("aws"));
+    const provider = new aws.Provider(`${name}-${CLOUDFRONT_WAF_REGION}`, { ...providerArgs, region: CLOUDFRONT_WAF_REGION }, { parent: this });
     const usagePlanIds: Record<string, pulumi.Output<string>> = {};
     const webAclArns: Record<string, pulumi.Output<string>> = {};
     for (const tier of tiers) {

@@ -11,12 +11,18 @@ import { byName, providerOf } from "./fixtures";
 
 const PLATFORM_TAGS = { "controlcore:managed-by": "pulumi", "controlcore:scope": "platform" };
 
-async function build(plans: Plan[]) {
+async function build(plans: Plan[], config: Record<string, string> = {}) {
   return runUnderMocks(
     async () => {
+      const pulumi = await import("@pulumi/pulumi");
+      pulumi.runtime.setAllConfig(config);
       const { PlatformRateLimits } = await import("../../platform/platform-rate-limits.js");
-      const p = new PlatformRateLimits("platform-rate-limits", { plans, apiStages: [{ apiId: "a1b2c3", stage: "prod" }], tags: PLATFORM_TAGS });
-      return { usagePlanIds: p.usagePlanIds, webAclArns: p.webAclArns };
+      try {
+        const p = new PlatformRateLimits("platform-rate-limits", { plans, apiStages: [{ apiId: "a1b2c3", stage: "prod" }], tags: PLATFORM_TAGS });
+        return { usagePlanIds: p.usagePlanIds, webAclArns: p.webAclArns } as Record<string, unknown>;
+      } catch (e) {
+        return { refusal: (e as Error).message } as Record<string, unknown>;
+      }
     },
   );
 }
@@ -102,5 +108,21 @@ describe("a changed plan changes the enforcing resources", () => {
     const plan = byName(run.resources, "platform-rate-limits-pro-usage-plan").inputs;
     expect(plan.throttleSettings).toEqual({ rateLimit: 50, burstLimit: 3000 });
     expect(plan.quotaSettings).toEqual({ limit: 480000, period: "DAY" });
+  });
+});
+
+describe("the platform side", () => {
+  it("its us-east-1 provider carries the platform stack's aws: settings", async () => {
+    const run = await build([loadPlan("pro").plan], { "aws:profile": "controlcore-platform", "aws:allowedAccountIds": JSON.stringify(["123456789012"]) });
+    const provider = providerOf(run.resources, byName(run.resources, "platform-rate-limits-pro-web-acl"))!;
+    expect(provider.inputs.region).toBe("us-east-1");
+    expect(provider.inputs.profile).toBe("controlcore-platform");
+    expect(JSON.parse(String(provider.inputs.allowedAccountIds))).toEqual(["123456789012"]);
+  });
+
+  it("refuses a plan listed twice before registering anything", async () => {
+    const run = await build([loadPlan("pro").plan, loadPlan("pro").plan]);
+    expect(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    expect(run.outputs.refusal).toBe(['invalid PlatformRateLimits platform-rate-limits arguments: 1 problem', '  - plans.1.name: "pro" is listed twice; expected one tier per plan name'].join("\n"));
   });
 });
