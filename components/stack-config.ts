@@ -148,11 +148,11 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
 
   // What only the combination can tell (a plan needing a missing section, a retention class the
   // shared bucket lacks, CORS origins over the platform's cap...), once every part parsed.
-  if (plan && tenant) {
+  if (tenant) {
     problems.push(
-      ...(platform && tenantId !== undefined
+      ...(plan && platform && tenantId !== undefined
         ? tenantStackProblems({ tenantId, plan: plan.plan, platform, tenant })
-        : tenantSettingsProblems(tenant, plan.plan, {})),
+        : tenantSettingsProblems(tenant, plan?.plan, platform ?? {})),
     );
   }
   if (problems.length > 0 || !tenantId || !plan || !platform || !postgresAdminPassword) {

@@ -74,11 +74,16 @@ export function tenantStackProblems(args: TenantInputs): Problem[] {
 
 /**
  * Problems of the tenant's own settings (CORS origins, JWT key slots, API key names) that the
- * plan puts to use. Needs only the platform's `security` section (defaults when absent), so a
+ * plan puts to use (all of them when the plan is not known). Needs only the platform's `security` section (defaults when absent), so a
  * bad platform section does not hide them.
  */
-export function tenantSettingsProblems(tenant: TenantSettings, plan: Plan, platform: Partial<Pick<PlatformConfig, "security" | "s3">>): Problem[] {
-  if (!plan.security_isolation) return [];
+export function tenantSettingsProblems(
+  tenant: TenantSettings,
+  plan: Plan | undefined,
+  platform: Partial<Pick<PlatformConfig, "security" | "s3">>,
+): Problem[] {
+  // With the plan unknown (it has problems of its own), the settings are checked anyway.
+  if (plan && !plan.security_isolation) return [];
   return securityCredentialsProblems({
     ...resolvedSecuritySettings(tenant, platform),
     ...(platform.s3 ? { deployerRoleArn: platform.s3.deployerRoleArn, adminRoleArn: platform.s3.keyAdminRoleArn } : {}),

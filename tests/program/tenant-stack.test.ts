@@ -10,6 +10,7 @@ import { type RecordedResource, runUnderMocks } from "../../cli/engine/mock-engi
 import { runProgram } from "../../cli/offline-plan";
 
 const CHILDREN = [
+  "controlcore:identity:TenantIdentity",
   "controlcore:kubernetes:TenantNamespace",
   "controlcore:monitoring:TenantMonitoring",
   "controlcore:network:TenantNetwork",
@@ -45,6 +46,7 @@ describe("TenantStack", () => {
       overrides: { redis_namespace: false, network_isolation: false, monitoring_isolation: false, security_isolation: false },
     });
     expect(childTypes(resources)).toEqual([
+      "controlcore:identity:TenantIdentity",
       "controlcore:kubernetes:TenantNamespace",
       "controlcore:postgres:PostgresSchemaWithRls",
       "controlcore:s3:S3TenantPrefix",
@@ -69,25 +71,50 @@ describe("TenantStack", () => {
     });
     expect(run.outputs.error).toBe(
       [
-        "invalid platform config: 3 problems",
+        'invalid inputs of tenant "acme": 3 problems',
         "  - platform.redis: missing; plan pro enables redis_namespace, which needs it",
         "  - platform.network: missing; plan pro enables network_isolation, which needs it",
-        "  - platform.s3: missing; plan pro enables s3_prefix, security_isolation, monitoring_isolation, which need it",
+        "  - platform.s3: missing; plan pro enables s3_prefix, security_isolation, monitoring_isolation, which need it (the tenant's KMS key and principal are declared from it)",
       ].join("\n"),
     );
     // Only the stack itself: not even the TenantStack component was registered.
     expect(run.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 
-  it("refuses security or monitoring without the tenant key's S3 prefix", async () => {
-    const err = await runProgram({ tenantId: "acme", plan: "pro", overrides: { s3_prefix: false } }).catch((e: Error) => e);
-    expect((err as Error).message).toBe(
-      [
-        "invalid platform config: 2 problems",
-        "  - s3_prefix: must be true when security_isolation is true: the tenant's KMS key and principal come with its S3 prefix",
-        "  - s3_prefix: must be true when monitoring_isolation is true: the tenant's KMS key and principal come with its S3 prefix",
-      ].join("\n"),
-    );
+  it("declares security and monitoring without an S3 prefix: they receive the tenant's identity", async () => {
+    const { resources } = await runProgram({ tenantId: "acme", plan: "pro", overrides: { s3_prefix: false } });
+    expect(childTypes(resources)).toEqual(CHILDREN.filter((t) => t !== "controlcore:s3:S3TenantPrefix"));
+  });
+
+  it("reports the problems of every child at once, before declaring anything", async () => {
+    const { loadPlan } = await import("../../plans/load.js");
+    const { parsePlatformConfig } = await import("../../components/platform-config.js");
+    const { readStackFile } = await import("../../cli/engine/stack-file.js");
+    const platform = parsePlatformConfig(readStackFile(path.join(__dirname, "../../Pulumi.dev.yaml")).values["controlcore-tenant:platform"]);
+    const run = await runUnderMocks(async () => {
+      const { TenantStack } = await import("../../components/tenant-stack.js");
+      try {
+        new TenantStack("acme", {
+          tenantId: "acme",
+          // A retention the shared bucket has no class for, and two bad CORS origins.
+          plan: loadPlan("pro", { limits: { backup_retention_days: 45 } }).plan,
+          platform,
+          secrets: { postgresAdminPassword: "pw" },
+          tenant: { security: { corsAllowedOrigins: ["https://*.acme.example", "http://app.acme.example"], jwtKeySlots: ["a"], apiKeyNames: ["primary"] } },
+        });
+        return { error: undefined };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    });
+    const lines = run.outputs.error!.split("\n");
+    expect(lines[0]).toBe('invalid inputs of tenant "acme": 3 problems');
+    expect(lines.slice(1).map((l) => l.split(":")[0])).toEqual([
+      "  - plan.limits.backup_retention_days",
+      "  - corsAllowedOrigins.0",
+      "  - corsAllowedOrigins.1",
+    ]);
+    expect(run.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 
   it.each([["pro"], ["custom"]])("%s: every taggable AWS resource and every Kubernetes object carries the tenant", async (plan) => {
