@@ -14,8 +14,13 @@ import type { AppliedResource, LocalApplier, LocalContext } from "./applier";
 
 export const ELASTICACHE_USER_TYPE = "aws:elasticache/user:User";
 
-/** How to start the local Redis the integration tests and local mode expect. */
-export const START_REDIS_HINT = 'start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no';
+/** How to start a local Redis on `port` (the port of the URL that could not be reached). */
+export function startRedisHint(port: number | string = 6379): string {
+  return `start it with: redis-server --daemonize yes --port ${port} --save "" --appendonly no`;
+}
+
+/** How to start the local Redis the integration tests and local mode expect by default (port 6379). */
+export const START_REDIS_HINT = startRedisHint(6379);
 
 /** Tokens that carry or clear credentials, or reset the user: never allowed in a declared access string. */
 const CREDENTIAL_TOKEN = /^(reset|resetpass|nopass|[<>#!].*)$/i;
@@ -94,12 +99,21 @@ export async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): P
     await r.connect();
   } catch (e) {
     r.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)} (${(e as Error).message}); ${START_REDIS_HINT}`);
+    throw new Error(`cannot reach Redis at ${redactUrl(url)} (${(e as Error).message}); ${startRedisHint(portOf(url))}`);
   }
   try {
     return await fn(r);
   } finally {
     r.disconnect();
+  }
+}
+
+/** The port a Redis URL names (6379 when it names none, as Redis clients assume). */
+function portOf(url: string): string {
+  try {
+    return new URL(url).port || "6379";
+  } catch {
+    return "6379";
   }
 }
 

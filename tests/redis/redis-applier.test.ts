@@ -11,6 +11,7 @@ import {
   ELASTICACHE_USER_TYPE,
   redisApplier,
   START_REDIS_HINT,
+  startRedisHint,
   withRedis,
 } from "../../cli/local/redis-applier";
 import { tenantNames } from "../../components/naming";
@@ -128,10 +129,14 @@ describe("redisApplier", () => {
     );
   });
 
-  it("says how to start Redis when REDIS_URL is unreachable", async () => {
+  it("says how to start Redis when REDIS_URL is unreachable, on the port it names", async () => {
     await expect(withRedis("redis://:hunter2@127.0.0.1:1", async () => 1)).rejects.toThrow(
-      /^cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.*\); start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no$/,
+      /^cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.*\); start it with: redis-server --daemonize yes --port 1 --save "" --appendonly no$/,
     );
-    expect(START_REDIS_HINT).toBe('start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no');
+    await expect(withRedis("redis://127.0.0.1:6390", async () => 1)).rejects.toThrow(
+      /; start it with: redis-server --daemonize yes --port 6390 --save "" --appendonly no$/,
+    );
+    expect(startRedisHint()).toBe('start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no');
+    expect(START_REDIS_HINT).toBe(startRedisHint(6379));
   });
 });
