@@ -54,6 +54,11 @@ export const S3PlatformSchema = z
       .string()
       .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "an EKS cluster name")
       .describe("EKS cluster whose tenant pods assume the tenant role through EKS Pod Identity."),
+    accessLogBucket: bucketName
+      .optional()
+      .describe(
+        "The platform's server-access-log bucket (same account and region as the tenant buckets). Every dedicated bucket logs its requests there under access-logs/tenants/<id>/, out of the tenant's reach. Required when a plan has dedicated_resources. The platform owns it: its bucket policy must let logging.s3.amazonaws.com put objects under access-logs/ (serverAccessLogDeliveryStatement), and its default encryption should be SSE-S3.",
+      ),
     backupRetentionDays: z
       .array(days)
       .min(1)

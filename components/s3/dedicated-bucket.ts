@@ -2,7 +2,9 @@
  * TenantDedicatedBucket: a bucket of one tenant's own (plans with `dedicated_resources`):
  * versioned, default-encrypted with the tenant key (S3 Bucket Keys on), public access blocked,
  * ACLs disabled (BucketOwnerEnforced), TLS 1.2+ only, every write SSE-KMS with the tenant key,
- * object data reserved to the tenant principal, and a lifecycle configuration of its own.
+ * object data reserved to the tenant principal, a lifecycle configuration of its own, and server
+ * access logging to the platform's log bucket under `access-logs/tenants/<id>/` (out of the
+ * tenant's reach).
  *
  * Uses the non-deprecated @pulumi/aws 7 resources (`aws.s3.Bucket` and the separate
  * `BucketVersioning`, `BucketServerSideEncryptionConfiguration`, `BucketLifecycleConfiguration`,
@@ -10,8 +12,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError, type Problem } from "../errors";
 import type { RetentionSettings } from "./config";
-import type { TenantLayout } from "./layout";
+import { accessLogPrefix, type TenantLayout } from "./layout";
 import { dedicatedBucketLifecycleRules } from "./lifecycle";
 import { dedicatedBucketPolicy, SSE_KMS } from "./policies";
 import { policyJson } from "./policy-document";
@@ -29,6 +32,11 @@ export interface TenantDedicatedBucketArgs {
   readonly backupRetentionDays: number;
   /** temp/ expiry, noncurrent-version and incomplete-upload bounds (platform settings). */
   readonly retention: RetentionSettings;
+  /**
+   * The platform's server-access-log bucket (`platform.s3.accessLogBucket`): the bucket's
+   * requests are logged there under `access-logs/tenants/<id>/`, partitioned by event date.
+   */
+  readonly accessLogBucket: string;
   /** Tags of the bucket (the tenant's `tenantTags`). */
   readonly tags: Record<string, string>;
   /**
@@ -39,6 +47,34 @@ export interface TenantDedicatedBucketArgs {
   readonly forceDestroy?: boolean;
 }
 
+/** The config key the access-log bucket comes from (problem paths name it). */
+export const ACCESS_LOG_BUCKET_PATH = "platform.s3.accessLogBucket";
+
+/**
+ * Every problem with the access-log settings of a dedicated bucket (empty when valid): a plan with
+ * `dedicated_resources` needs the platform's log bucket, and a bucket may not log into itself
+ * (each delivered log object would be logged again).
+ */
+export function dedicatedBucketProblems(args: { readonly accessLogBucket?: string; readonly bucketName?: string }): Problem[] {
+  if (args.accessLogBucket === undefined || args.accessLogBucket === "") {
+    return [
+      {
+        path: ACCESS_LOG_BUCKET_PATH,
+        message: "got nothing; expected the platform's server-access-log bucket, required when the plan has dedicated_resources (a dedicated bucket logs every request there)",
+      },
+    ];
+  }
+  if (args.bucketName !== undefined && args.accessLogBucket === args.bucketName) {
+    return [
+      {
+        path: ACCESS_LOG_BUCKET_PATH,
+        message: `got ${JSON.stringify(args.accessLogBucket)}, the dedicated bucket itself; expected the platform's log bucket (a bucket logging into itself logs its own log deliveries)`,
+      },
+    ];
+  }
+  return [];
+}
+
 export class TenantDedicatedBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly bucketName: pulumi.Output<string>;
@@ -46,7 +82,12 @@ export class TenantDedicatedBucket extends pulumi.ComponentResource {
   /** The bucket policy JSON, as applied. */
   readonly policyJson: pulumi.Output<string>;
 
+  /** The server access logging configuration. */
+  readonly accessLogging: aws.s3.BucketLogging;
+
   constructor(name: string, args: TenantDedicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = dedicatedBucketProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantDedicatedBucket ${name} arguments`, problems);
     super("controlcore:s3:TenantDedicatedBucket", name, {}, opts);
     const { bucketName, tags } = args;
     const child = { parent: this };
@@ -99,6 +140,20 @@ export class TenantDedicatedBucket extends pulumi.ComponentResource {
       },
       // Noncurrent-version rules act on a versioned bucket.
       { parent: this, dependsOn: [versioning] },
+    );
+
+    // Server access logs: every request to the bucket (who, what, when, result), delivered by S3
+    // to the platform's log bucket, whose policy must allow logging.s3.amazonaws.com
+    // (serverAccessLogDeliveryStatement). Date-partitioned keys, for Athena.
+    this.accessLogging = new aws.s3.BucketLogging(
+      `${name}-access-logging`,
+      {
+        bucket: this.bucket.id,
+        targetBucket: args.accessLogBucket,
+        targetPrefix: accessLogPrefix(args.layout),
+        targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+      },
+      child,
     );
 
     this.bucketName = this.bucket.bucket;

@@ -30,6 +30,18 @@ export function tenantLayout(names: TenantNames): TenantLayout {
   return { prefix, paths };
 }
 
+/**
+ * Root of the server access logs in the platform's log bucket. Outside `tenants/`, so no tenant
+ * principal can read, overwrite or delete the record of its own requests (its identity policy
+ * denies every object outside `tenants/<id>/`).
+ */
+export const ACCESS_LOG_ROOT = "access-logs/";
+
+/** `access-logs/tenants/<id>/`: where a tenant's dedicated bucket delivers its server access logs. */
+export function accessLogPrefix(layout: TenantLayout): string {
+  return `${ACCESS_LOG_ROOT}${layout.prefix}`;
+}
+
 /** `arn:aws:s3:::<bucket>`. */
 export function bucketArn(bucket: string): string {
   return `arn:aws:s3:::${bucket}`;

@@ -18,7 +18,7 @@ import {
   S3_TAG_SET_ACTIONS,
   S3_TAGGING_WRITE_ACTIONS,
 } from "./actions";
-import { bucketArn, objectArn, type TenantLayout, viaService } from "./layout";
+import { ACCESS_LOG_ROOT, bucketArn, objectArn, type TenantLayout, viaService } from "./layout";
 import { RETENTION_CLASS_TAG, type RetentionTags } from "./lifecycle";
 import { type IamPolicyDocument, type PolicyStatement, policyDocument } from "./policy-document";
 
@@ -299,4 +299,39 @@ export function sharedBucketPolicy(bucket: string): IamPolicyDocument {
     ...transportStatements(bucket),
     ...encryptionDenies(objectArn(bucket, "*"), undefined).map(anyone),
   ]);
+}
+
+/** The service principal that delivers S3 server access logs. */
+export const S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
+
+/** What the log bucket's delivery statement is built from. */
+export interface AccessLogDeliveryInput {
+  /** The platform's log bucket (`platform.s3.accessLogBucket`). */
+  readonly logBucket: string;
+  /** The account of the tenant buckets (`platform.s3.accountId`). */
+  readonly accountId: string;
+  /** Bucket-name pattern of the buckets that log there: the dedicated buckets, `cc-tenant-*`. */
+  readonly sourceBucketPattern: string;
+}
+
+/**
+ * The statement the PLATFORM's log bucket policy needs so that S3 delivers the dedicated buckets'
+ * server access logs under `access-logs/` (ACL grants do not work on a BucketOwnerEnforced log
+ * bucket; AWS's guide grants the logging service principal with a bucket policy instead, bound to
+ * the source account and buckets as a confused-deputy guard). Tenant-free: one statement for any
+ * number of tenants.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ */
+export function serverAccessLogDeliveryStatement(input: AccessLogDeliveryInput): PolicyStatement {
+  return {
+    Sid: "S3ServerAccessLogDelivery",
+    Effect: "Allow",
+    Principal: { Service: S3_LOG_DELIVERY_SERVICE },
+    Action: "s3:PutObject",
+    Resource: objectArn(input.logBucket, `${ACCESS_LOG_ROOT}*`),
+    Condition: {
+      ArnLike: { "aws:SourceArn": bucketArn(input.sourceBucketPattern) },
+      StringEquals: { "aws:SourceAccount": input.accountId },
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { InputError, type Problem } from "../errors";
 import type { TenantKeyAndPrincipal } from "../identity/tenant-identity";
 import type { TenantNames } from "../naming";
 import type { S3Platform } from "./config";
-import { TenantDedicatedBucket } from "./dedicated-bucket";
+import { dedicatedBucketProblems, TenantDedicatedBucket } from "./dedicated-bucket";
 import { bucketArn, dedicatedBucketName, type TenantLayout, tenantLayout } from "./layout";
 import { backupRetentionClass, type RetentionTags, retentionTags } from "./lifecycle";
 import { SSE_KMS, tenantAccessPolicy } from "./policies";
@@ -94,7 +94,8 @@ export function s3TenantPrefixProblems(args: Pick<S3TenantPrefixArgs, "backupRet
       },
     ];
   }
-  return [];
+  // A dedicated bucket logs its requests to the platform's log bucket: platform.s3.accessLogBucket.
+  return args.dedicated ? dedicatedBucketProblems({ accessLogBucket: args.platform.accessLogBucket }) : [];
 }
 
 export class S3TenantPrefix extends pulumi.ComponentResource {
@@ -129,6 +130,7 @@ export class S3TenantPrefix extends pulumi.ComponentResource {
             tenantRoleArn: identity.principalRoleArn,
             backupRetentionDays: args.backupRetentionDays,
             retention: platform,
+            accessLogBucket: platform.accessLogBucket ?? "",
             tags,
             forceDestroy: args.forceDestroy ?? false,
           },

@@ -17,7 +17,7 @@ import { tenantNames } from "../../components/naming";
 import { tenantKeyPolicy } from "../../components/s3/kms-policy";
 import { tenantLayout } from "../../components/s3/layout";
 import { retentionTags } from "../../components/s3/lifecycle";
-import { dedicatedBucketPolicy, sharedBucketPolicy, tenantAccessPolicy } from "../../components/s3/policies";
+import { dedicatedBucketPolicy, serverAccessLogDeliveryStatement, sharedBucketPolicy, tenantAccessPolicy } from "../../components/s3/policies";
 import { tenantSecretPolicy } from "../../components/security/secret-policy";
 import { contextProblems, policyProblems } from "./condition-keys";
 
@@ -141,6 +141,7 @@ describe("every document the pure builders produce passes", () => {
     }),
     "trust policy": podIdentityTrustPolicy({ names, accountId: ACCOUNT, region: REGION, clusterName: "controlcore-prod" }),
     "secret resource policy": tenantSecretPolicy({ tenantPrincipalArn: ROLE, deployerRoleArn: DEPLOYER, adminRoleArn: ADMIN }),
+    "access-log delivery statement (platform log bucket)": doc(serverAccessLogDeliveryStatement({ logBucket: "controlcore-access-logs", accountId: ACCOUNT, sourceBucketPattern: "cc-tenant-*" })),
     "alarm topic policy": alarmTopicPolicy({ ...scope, topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:cc-acme-paging` }),
   };
   it.each(Object.entries(documents))("%s", async (name, document) => {

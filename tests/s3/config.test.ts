@@ -1,6 +1,7 @@
 /** The platform's S3 section and the component's argument checks: defaults, and refusals that name the setting. */
 import { describe, expect, it } from "vitest";
 import { S3PlatformSchema } from "../../components/s3/config";
+import { dedicatedBucketProblems } from "../../components/s3/dedicated-bucket";
 import { type S3TenantPrefixArgs, s3TenantPrefixProblems } from "../../components/s3/s3-tenant-prefix";
 import { PLATFORM } from "./helpers/fixtures";
 
@@ -31,6 +32,7 @@ describe("S3PlatformSchema", () => {
       accountId: "12345",
       keyAdminRoleArn: "arn:aws:iam::000000000000:user/alice",
       sharedBucketName: "Control_Core",
+      accessLogBucket: "Logs!",
       extra: 1,
     });
     expect(result.success).toBe(false);
@@ -40,6 +42,7 @@ describe("S3PlatformSchema", () => {
         "accountId: a 12-digit AWS account ID",
         "keyAdminRoleArn: an IAM role ARN (arn:aws:iam::<account>:role/<name>) in the aws partition",
         "sharedBucketName: an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
+        "accessLogBucket: an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)",
       ]),
     );
     expect(result.error!.issues.some((i) => i.code === "unrecognized_keys")).toBe(true);
@@ -77,5 +80,34 @@ describe("s3TenantPrefixProblems", () => {
     expect(s3TenantPrefixProblems(args({ backupRetentionDays: 0 }))).toEqual([
       { path: "limits.backup_retention_days", message: "got 0; expected a positive whole number of days" },
     ]);
+  });
+});
+
+describe("the access-log bucket of dedicated buckets (platform.s3.accessLogBucket)", () => {
+  const { accessLogBucket: _, ...withoutLogBucket } = PLATFORM;
+
+  it("is required when the plan has dedicated_resources, and says why", () => {
+    expect(s3TenantPrefixProblems({ backupRetentionDays: 90, dedicated: true, platform: withoutLogBucket })).toEqual([
+      {
+        path: "platform.s3.accessLogBucket",
+        message:
+          "got nothing; expected the platform's server-access-log bucket, required when the plan has dedicated_resources (a dedicated bucket logs every request there)",
+      },
+    ]);
+  });
+
+  it("is not needed by a pooled plan", () => {
+    expect(s3TenantPrefixProblems({ backupRetentionDays: 30, dedicated: false, platform: withoutLogBucket })).toEqual([]);
+  });
+
+  it("may not be the dedicated bucket itself", () => {
+    expect(dedicatedBucketProblems({ accessLogBucket: "cc-tenant-acme-000000000000", bucketName: "cc-tenant-acme-000000000000" })).toEqual([
+      {
+        path: "platform.s3.accessLogBucket",
+        message:
+          'got "cc-tenant-acme-000000000000", the dedicated bucket itself; expected the platform\'s log bucket (a bucket logging into itself logs its own log deliveries)',
+      },
+    ]);
+    expect(dedicatedBucketProblems({ accessLogBucket: "controlcore-access-logs", bucketName: "cc-tenant-acme-000000000000" })).toEqual([]);
   });
 });

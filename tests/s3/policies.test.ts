@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { tenantNames } from "../../components/naming";
 import { tenantLayout } from "../../components/s3/layout";
 import { retentionTags } from "../../components/s3/lifecycle";
-import { dedicatedBucketPolicy, sharedBucketPolicy, tenantAccessPolicy } from "../../components/s3/policies";
+import { dedicatedBucketPolicy, serverAccessLogDeliveryStatement, sharedBucketPolicy, tenantAccessPolicy } from "../../components/s3/policies";
 import { POLICY_SIZE_LIMITS, policyDocument, policyJson } from "../../components/s3/policy-document";
 
 const BUCKET = "control-core-tenant-data";
@@ -254,6 +254,22 @@ describe("sharedBucketPolicy (the platform's, exported for the platform stack)",
     expect(doc.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls", "DenyWritesNotSseKms", "DenyWritesSseKmsWithoutKeyId"]);
     expect(doc.Statement.slice(2)).toEqual(encryptionDenies(`arn:aws:s3:::${BUCKET}/*`, undefined, "*"));
     expect(json.length).toBeLessThan(POLICY_SIZE_LIMITS.bucketPolicy / 10);
+  });
+});
+
+describe("serverAccessLogDeliveryStatement (for the platform's log bucket policy)", () => {
+  it("lets only S3's logging service write under access-logs/, for buckets of this account named cc-tenant-*", () => {
+    expect(serverAccessLogDeliveryStatement({ logBucket: "controlcore-access-logs", accountId: "000000000000", sourceBucketPattern: "cc-tenant-*" })).toEqual({
+      Sid: "S3ServerAccessLogDelivery",
+      Effect: "Allow",
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: "arn:aws:s3:::controlcore-access-logs/access-logs/*",
+      Condition: {
+        ArnLike: { "aws:SourceArn": "arn:aws:s3:::cc-tenant-*" },
+        StringEquals: { "aws:SourceAccount": "000000000000" },
+      },
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import { dedicatedBucketPolicy, tenantAccessPolicy } from "../../components/s3/p
 import { policyJson } from "../../components/s3/policy-document";
 import { podIdentityTrustPolicy } from "../../components/identity/principal";
 import {
+  ACCESS_LOG_BUCKET,
   ACCOUNT,
   ADMIN_ROLE_ARN,
   CLUSTER,
@@ -181,9 +182,10 @@ describe("dedicated tenant (Custom: a bucket of its own)", () => {
     all = [...subtree(run.resources, "t-globex-identity"), ...tree];
   });
 
-  it("adds the dedicated bucket component with its seven resources", () => {
+  it("adds the dedicated bucket component with its eight resources", () => {
     expect(shape(tree.filter((r) => r.name.startsWith("t-globex-s3-dedicated")), tree)).toEqual([
       ["controlcore:s3:TenantDedicatedBucket", "t-globex-s3-dedicated", "t-globex-s3"],
+      ["aws:s3/bucketLogging:BucketLogging", "t-globex-s3-dedicated-access-logging", "t-globex-s3-dedicated"],
       ["aws:s3/bucket:Bucket", "t-globex-s3-dedicated-bucket", "t-globex-s3-dedicated"],
       ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "t-globex-s3-dedicated-encryption", "t-globex-s3-dedicated"],
       ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "t-globex-s3-dedicated-lifecycle", "t-globex-s3-dedicated"],
@@ -192,7 +194,16 @@ describe("dedicated tenant (Custom: a bucket of its own)", () => {
       ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "t-globex-s3-dedicated-public-access-block", "t-globex-s3-dedicated"],
       ["aws:s3/bucketVersioning:BucketVersioning", "t-globex-s3-dedicated-versioning", "t-globex-s3-dedicated"],
     ]);
-    expect(tree).toHaveLength(10);
+    expect(tree).toHaveLength(11);
+  });
+
+  it("logs every request to the platform's log bucket under access-logs/tenants/<id>/, out of the tenant's prefix", () => {
+    expect(one(tree, "aws:s3/bucketLogging:BucketLogging").inputs).toEqual({
+      bucket: BUCKET,
+      targetBucket: ACCESS_LOG_BUCKET,
+      targetPrefix: "access-logs/tenants/globex/",
+      targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+    });
   });
 
   it("the bucket: versioned, default-encrypted with the tenant key (Bucket Keys), private, ACLs off, kept on destroy", () => {

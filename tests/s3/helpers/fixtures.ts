@@ -17,6 +17,7 @@ export const ADMIN_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/controlcore-platform
 export const DEPLOYER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/controlcore-deployer`;
 export const SHARED_BUCKET = "control-core-tenant-data";
 export const CLUSTER = "controlcore-prod";
+export const ACCESS_LOG_BUCKET = "controlcore-access-logs";
 
 /** The platform section as a platform stack would publish it (every default spelled out). */
 export const PLATFORM: S3Platform = {
@@ -27,6 +28,7 @@ export const PLATFORM: S3Platform = {
   deployerRoleArn: DEPLOYER_ROLE_ARN,
   delegateKeyAdministrationToAccount: true,
   eksClusterName: CLUSTER,
+  accessLogBucket: ACCESS_LOG_BUCKET,
   backupRetentionDays: [30, 90],
   tempExpirationDays: 1,
   noncurrentVersionDays: 30,
