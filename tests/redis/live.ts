@@ -13,7 +13,8 @@ import { deleteKeysWithPrefix, ELASTICACHE_USER_TYPE, redisApplier, START_REDIS_
 import { tenantNames } from "../../components/naming";
 import { loadPlanFile, PLATFORM_REDIS, tagsFor } from "./fixtures";
 
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The Redis tenantctl uses: REDIS_URL, default as cli/local/local-mode.ts DEFAULT_REDIS_URL. */
+export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 
 const quiet = { enableReadyCheck: false, disableClientInfo: true, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true };
 

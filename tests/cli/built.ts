@@ -1,0 +1,37 @@
+/**
+ * tenantctl as users run it: the `bin` (bin/tenantctl.cjs) running the JavaScript build in
+ * dist/, as a separate process. The build is made once, here, when it is missing or older than
+ * a source (as `npm ci` makes it), so the tests never time the TypeScript fallback.
+ */
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const BIN = path.join(ROOT, "bin", "tenantctl.cjs");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const buildState: { staleReason(): string | undefined } = require(path.join(ROOT, "bin", "build-state.cjs"));
+
+/** Builds dist/ unless it is current; throws with tsc's output when the build fails. */
+export function ensureBuilt(): void {
+  if (buildState.staleReason() === undefined) return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "build.cjs")], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  const still = buildState.staleReason();
+  if (still !== undefined) throw new Error(`after the build: ${still}`);
+}
+
+/** Runs the built tenantctl with `args`. */
+export function tenantctl(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+}
+
+/** Wall time of `fn` in milliseconds, the best of `runs` (the least disturbed by other load). */
+export function bestOf(runs: number, fn: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
