@@ -14,7 +14,7 @@ import { tenantIdProblem } from "../components/naming";
 import { loadPlan } from "../plans/load";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../plans/schema";
 import { readStackFile } from "./engine/stack-file";
-import { JSON_OUTPUT_VERSION, jsonLine } from "./json-output";
+import { JSON_OUTPUT_VERSION, jsonLine, type PlanSummary } from "./json-output";
 import { requestOverrides } from "./plan-request";
 import { DEFAULT_STACK_FILE } from "./project-dir";
 
@@ -70,6 +70,17 @@ function stackConfigOption() {
   return new Option("--stack-config <file>", `stack config file whose platform settings to use (default ${path.basename(DEFAULT_STACK_FILE)})`);
 }
 
+/**
+ * `local up --json`: the result with the version and the plan in the one {@link PlanSummary}
+ * shape (a result that names its plan by name alone gets the summary built here).
+ */
+export function localJson(result: { tenant: string; plan: unknown; [k: string]: unknown }, planSource: string): Record<string, unknown> {
+  const { tenant, plan, isolationLevel, version: _version, ...rest } = result;
+  const summary: PlanSummary =
+    typeof plan === "object" && plan !== null ? (plan as PlanSummary) : { name: String(plan), source: planSource, isolationLevel: String(isolationLevel) };
+  return { version: JSON_OUTPUT_VERSION, tenant, plan: summary, ...rest };
+}
+
 export function buildCli(): Command {
   const program = new Command("tenantctl")
     .description("Operate Control Core tenant stacks.")
@@ -108,7 +119,7 @@ export function buildCli(): Command {
       const req = { tenantId: tenantArgument(tenant), plan: checkedPlan(opts.plan, opts.isolation), isolation: opts.isolation };
       const mode = local();
       const result = await mode.localUp(req);
-      process.stdout.write(opts.json ? jsonLine({ version: JSON_OUTPUT_VERSION, ...result }) : `${mode.renderLocal(result)}\n`);
+      process.stdout.write(opts.json ? jsonLine(localJson(result, req.plan)) : `${mode.renderLocal(result)}\n`);
     });
   localCmd
     .command("down")
@@ -116,8 +127,17 @@ export function buildCli(): Command {
     .argument("<tenant>", "tenant ID")
     .action(async (tenant: string) => {
       const id = tenantArgument(tenant);
-      const removed = await local().localDown(id);
-      process.stderr.write(removed ? `tenant ${id} removed from local servers\n` : `tenant ${id} has no local state; nothing to remove\n`);
+      const mode = local();
+      const r = await mode.localDownDetailed(id);
+      const where = `PostgreSQL server ${r.server.id}, database ${r.server.database}`;
+      if (r.removed) {
+        process.stderr.write(`tenant ${id} removed from local servers (${where})\n`);
+        return;
+      }
+      // Exit code 3 (not 0): nothing was removed, so a script can tell it from a removal.
+      const message = `tenant ${id} has no local state on ${where} (looked for ${r.stateFile}); nothing to remove\n`;
+      await new Promise<void>((resolve) => process.stderr.write(message, () => resolve()));
+      process.exit(mode.NOTHING_TO_REMOVE_EXIT_CODE);
     });
 
   program
