@@ -112,6 +112,16 @@ describe("pooled tenants in the shared bucket (Pro)", () => {
       }
     });
 
+    it("the simulation refuses to run on a request context AWS would never send", async () => {
+      // The values the multipart test used to send: s3:ObjectCreationOperation is a Bool.
+      await expect(
+        asTenant(A, "s3:PutObject", aObj("backups/big"), { "s3:ObjectCreationOperation": "CreateMultipartUpload" }, shared),
+      ).rejects.toThrow('"CreateMultipartUpload" is not a Bool value (s3:ObjectCreationOperation is Bool)');
+      await expect(asTenant(A, "s3:GetObject", aObj("policies/p"), { "s3:x-amz-server-side-encryption": "aws:kms" }, shared)).rejects.toThrow(
+        "s3:x-amz-server-side-encryption does not apply to s3:GetObject",
+      );
+    });
+
     it("CopyObject within its prefix with SSE-KMS and its key", async () => {
       const d = await asTenant(A, "s3:PutObject", aObj("policies/copy.rego"), op.copyObject(`${SHARED_BUCKET}/tenants/acme/policies/p.rego`, kmsHeaders(A.keyArn)), shared);
       expect(d.result).toBe("Allowed");
