@@ -4,6 +4,7 @@
  * thresholds). Both are zod schemas so that their shape is written once.
  */
 import { z } from "zod";
+import { type Problem, show, throwIfProblems, zodProblems } from "../errors";
 
 /**
  * Retention periods CloudWatch Logs accepts, in days.
@@ -14,30 +15,35 @@ export const CLOUDWATCH_RETENTION_DAYS = [
 ] as const;
 export type RetentionDays = (typeof CLOUDWATCH_RETENTION_DAYS)[number];
 
-/** Thrown when a log retention period is not one CloudWatch Logs accepts. */
-export class RetentionError extends Error {
-  constructor(readonly days: unknown) {
-    super(retentionProblem(days));
-    this.name = "RetentionError";
-  }
-}
+/** The plan key of the retention. */
+export const RETENTION_KEY = "plan.monitoring.log_retention_days";
 
-/** Why `days` is not an accepted retention, or `undefined` when it is. */
-export function retentionProblem(days: unknown): string {
+/**
+ * What is wrong with `days` as a retention and what was expected (naming the nearest accepted
+ * values), or `undefined` when CloudWatch Logs accepts it.
+ */
+export function retentionMessage(days: unknown): string | undefined {
+  if ((CLOUDWATCH_RETENTION_DAYS as readonly unknown[]).includes(days)) return undefined;
   const allowed = CLOUDWATCH_RETENTION_DAYS.join(", ");
   if (typeof days !== "number" || !Number.isInteger(days)) {
-    return `monitoring.log_retention_days must be a whole number of days, got ${JSON.stringify(days)}; expected one of ${allowed}`;
+    return `got ${show(days)}; expected a whole number of days, one of ${allowed}`;
   }
   const below = [...CLOUDWATCH_RETENTION_DAYS].reverse().find((d) => d < days);
   const above = CLOUDWATCH_RETENTION_DAYS.find((d) => d > days);
   const nearest = [below, above].filter((d) => d !== undefined).join(" or ");
-  return `monitoring.log_retention_days ${days} is not a retention CloudWatch Logs accepts; nearest: ${nearest}; expected one of ${allowed}`;
+  return `got ${days}, a retention CloudWatch Logs does not accept (nearest: ${nearest}); expected one of ${allowed}`;
 }
 
-/** Returns `days` typed when CloudWatch Logs accepts it; throws {@link RetentionError} otherwise. */
+/** The problems of a retention (at `plan.monitoring.log_retention_days`); empty when CloudWatch Logs accepts it. */
+export function logRetentionProblems(days: unknown): Problem[] {
+  const message = retentionMessage(days);
+  return message === undefined ? [] : [{ path: RETENTION_KEY, message }];
+}
+
+/** Returns `days` typed when CloudWatch Logs accepts it; throws an {@link InputError} (source `log retention`) otherwise. */
 export function validateLogRetentionDays(days: unknown): RetentionDays {
-  if ((CLOUDWATCH_RETENTION_DAYS as readonly unknown[]).includes(days)) return days as RetentionDays;
-  throw new RetentionError(days);
+  throwIfProblems("log retention", logRetentionProblems(days));
+  return days as RetentionDays;
 }
 
 const percent = z.number().gt(0).lt(100);
@@ -69,9 +75,8 @@ export const MonitoringPlanSettingsSchema = MonitoringAlertSettingsSchema.extend
   log_retention_days: z
     .number()
     .int()
-    .refine((d) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(d), {
-      message: `a retention CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-    })
+    // Non-integers are left to .int(), so that one bad value is one problem.
+    .refine((d) => !Number.isInteger(d) || retentionMessage(d) === undefined, { error: (issue) => retentionMessage(issue.input)! })
     .describe("Days the tenant's logs are kept; one of CloudWatch Logs' accepted retention periods."),
 }).superRefine((m, ctx) => {
   const pairs: Array<[keyof MonitoringAlertSettings, keyof MonitoringAlertSettings]> = [
@@ -85,7 +90,7 @@ export const MonitoringPlanSettingsSchema = MonitoringAlertSettingsSchema.extend
         code: "custom",
         path: [warn],
         input: m[warn],
-        message: `${warn} (${m[warn]}) must be below ${crit} (${m[crit]}): a warning comes before the page`,
+        message: `got ${m[warn]}; expected less than ${crit} (${m[crit]}): a warning comes before the page`,
       });
     }
   }
@@ -94,19 +99,25 @@ export const MonitoringPlanSettingsSchema = MonitoringAlertSettingsSchema.extend
 export type MonitoringPlanSettingsInput = z.input<typeof MonitoringPlanSettingsSchema>;
 export type MonitoringPlanSettings = z.output<typeof MonitoringPlanSettingsSchema>;
 
-/** Parses the plan's monitoring section, throwing one error that lists every problem. */
-export function parseMonitoringPlanSettings(raw: unknown): MonitoringPlanSettings {
+/** The plan's monitoring section, as a path prefix of its problems. */
+const PLAN_MONITORING = ["plan", "monitoring"] as const;
+
+/** The plan's monitoring section parsed (defaults applied), or every problem at `plan.monitoring.<key>`. */
+export function checkMonitoringPlanSettings(raw: unknown): { value?: MonitoringPlanSettings; problems: Problem[] } {
   const result = MonitoringPlanSettingsSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => {
-      const path = ["monitoring", ...i.path.map(String)].join(".");
-      // The retention message is clearer from the pure validator (it names the nearest values).
-      if (i.path[0] === "log_retention_days" && i.code === "custom") return `  - ${retentionProblem((raw as Record<string, unknown>).log_retention_days)}`;
-      return `  - ${path}: ${i.message}`;
-    });
-    throw new Error(`invalid plan monitoring settings: ${lines.length} problem${lines.length === 1 ? "" : "s"}\n${lines.join("\n")}`);
-  }
-  return result.data;
+  return result.success ? { value: result.data, problems: [] } : { problems: zodProblems(result.error.issues, raw, MonitoringPlanSettingsSchema, PLAN_MONITORING) };
+}
+
+/** Every problem of the plan's monitoring section (empty when it is valid). */
+export function monitoringPlanSettingsProblems(raw: unknown): Problem[] {
+  return checkMonitoringPlanSettings(raw).problems;
+}
+
+/** Parses the plan's monitoring section; throws one {@link InputError} (source `plan monitoring settings`) listing every problem. */
+export function parseMonitoringPlanSettings(raw: unknown): MonitoringPlanSettings {
+  const { value, problems } = checkMonitoringPlanSettings(raw);
+  throwIfProblems("plan monitoring settings", problems);
+  return value!;
 }
 
 /** CloudWatch dimension name every tenant metric carries. */
@@ -117,7 +128,9 @@ export const MonitoringPlatformSchema = z.strictObject({
   namespace: z
     .string()
     .regex(/^[A-Za-z0-9./_#-]{1,255}$/, "1 to 255 letters, digits and . / _ # - (a namespace metric filters accept: no : * $)")
-    .refine((n) => !n.startsWith("AWS/"), "namespaces starting with AWS/ are reserved for AWS services")
+    .refine((n) => !n.startsWith("AWS/"), {
+      error: (issue) => `got ${show(issue.input)}; namespaces starting with AWS/ are reserved for AWS services; expected a namespace of your own such as ControlCore/Tenants`,
+    })
     .default("ControlCore/Tenants")
     .describe("CloudWatch namespace of the tenant metrics (metric filters and the platform's TenantStorageBytes)."),
   tenantField: z
@@ -144,12 +157,23 @@ export const MonitoringPlatformSchema = z.strictObject({
 export type MonitoringPlatform = z.output<typeof MonitoringPlatformSchema>;
 export type MonitoringPlatformInput = z.input<typeof MonitoringPlatformSchema>;
 
-/** Parses the platform's monitoring section, throwing one error that lists every problem. */
+/** The platform's monitoring section parsed (defaults applied; absent is `{}`), or every problem at `platform.monitoring.<key>`. */
+export function checkMonitoringPlatform(raw: unknown): { value?: MonitoringPlatform; problems: Problem[] } {
+  const input = raw ?? {};
+  const result = MonitoringPlatformSchema.safeParse(input);
+  return result.success
+    ? { value: result.data, problems: [] }
+    : { problems: zodProblems(result.error.issues, input, MonitoringPlatformSchema, ["platform", "monitoring"]) };
+}
+
+/** Every problem of the platform's monitoring section (empty when it is valid). */
+export function monitoringPlatformProblems(raw: unknown): Problem[] {
+  return checkMonitoringPlatform(raw).problems;
+}
+
+/** Parses the platform's monitoring section; throws one {@link InputError} (source `platform monitoring settings`) listing every problem. */
 export function parseMonitoringPlatform(raw: unknown): MonitoringPlatform {
-  const result = MonitoringPlatformSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - platform.monitoring.${i.path.map(String).join(".")}: ${i.message}`);
-    throw new Error(`invalid platform monitoring settings: ${lines.length} problem${lines.length === 1 ? "" : "s"}\n${lines.join("\n")}`);
-  }
-  return result.data;
+  const { value, problems } = checkMonitoringPlatform(raw);
+  throwIfProblems("platform monitoring settings", problems);
+  return value!;
 }

@@ -6,9 +6,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlanLimits } from "../../plans/schema";
+import { InputError, type Problem, show } from "../errors";
 import type { TenantNames } from "../naming";
 import { metricAlarmSpecs, pagingCompositeSpec } from "./alarms";
-import { type MonitoringPlanSettingsInput, type MonitoringPlatformInput, parseMonitoringPlanSettings, parseMonitoringPlatform } from "./config";
+import {
+  type MonitoringPlanSettingsInput,
+  type MonitoringPlatformInput,
+  MonitoringAlertSettingsSchema,
+  checkMonitoringPlanSettings,
+  monitoringPlatformProblems,
+  parseMonitoringPlanSettings,
+  parseMonitoringPlatform,
+} from "./config";
 import { type DashboardInputs, tenantDashboards } from "./dashboards";
 import { LOG_GROUP_KINDS, type LogGroupKind, logGroupSpecs, metricFilterSpecs } from "./metrics";
 import { alarmTopicPolicy } from "./policies";
@@ -54,19 +63,83 @@ export interface TenantMonitoringArgs {
   readonly tags: Record<string, string>;
 }
 
-/** Every problem of the arguments (empty when they are valid); the constructor throws them all at once. */
-export function tenantMonitoringArgProblems(args: TenantMonitoringArgs): string[] {
-  const p: string[] = [];
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(args.region)) p.push(`region ${JSON.stringify(args.region)} is not an AWS region name (e.g. us-east-1)`);
-  if (args.tags[TENANT_TAG] !== args.names.id) {
-    p.push(`tags["${TENANT_TAG}"] is ${JSON.stringify(args.tags[TENANT_TAG])}; expected the tenant ID ${JSON.stringify(args.names.id)}`);
+/**
+ * Where each argument comes from, as a problem path: the user's config keys for what a user
+ * sets (TenantStack passes the s3 platform section's region), the argument's name for what the
+ * program derives (the tenant key ARN from TenantIdentity, the tags from `tenantTags`).
+ */
+export const TENANT_MONITORING_PATHS = {
+  region: "platform.s3.region",
+  kmsKeyArn: "kmsKeyArn",
+  tenantTag: `tags.${TENANT_TAG}`,
+  limits: "plan.limits",
+  usageWarningPercent: "plan.monitoring.usage_warning_percent",
+} as const;
+
+/** The plan limits the usage alarms are derived from. */
+const USAGE_LIMITS = ["api_calls_per_hour", "policy_evaluations_per_hour", "storage_gb"] as const;
+
+/** The smallest whole limit whose warning level (`ceil(limit × percent / 100)`, as the alarms compute it) is below the limit. */
+export function smallestLimitWithWarning(percent: number): number {
+  let limit = 1;
+  while (Math.ceil((limit * percent) / 100) >= limit) limit++;
+  return limit;
+}
+
+/**
+ * Every problem of the arguments (empty when they are valid), at the user's config keys
+ * (`plan.monitoring.<key>`, `plan.limits.<key>`, `platform.monitoring.<key>`,
+ * `platform.s3.region`) or, for what the program derives, the argument's name. Checks everything
+ * the constructor would otherwise refuse after registering: the plan's monitoring section, the
+ * platform's, the limits the alarms are derived from, the region, the tenant tag, and the key
+ * ARN when it is a plain string. Pure.
+ */
+export function tenantMonitoringProblems(args: TenantMonitoringArgs): Problem[] {
+  const P = TENANT_MONITORING_PATHS;
+  const problems: Problem[] = [];
+  if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(args.region)) {
+    problems.push({ path: P.region, message: `got ${show(args.region)}; expected an AWS region name such as us-east-1` });
+  }
+  problems.push(...checkMonitoringPlanSettings(args.monitoring).problems, ...monitoringPlatformProblems(args.platform));
+  // The warning percentage, also when another key of the section is wrong (all problems at once).
+  const rawPercent = (args.monitoring as { usage_warning_percent?: unknown } | undefined)?.usage_warning_percent;
+  const percent = MonitoringAlertSettingsSchema.shape.usage_warning_percent.safeParse(rawPercent);
+  const pct = percent.success ? percent.data : undefined;
+  for (const key of USAGE_LIMITS) {
+    const limit: unknown = args.limits?.[key];
+    const path = `${P.limits}.${key}`;
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+      problems.push({ path, message: `got ${show(limit)}; expected a positive whole number` });
+      continue;
+    }
+    // Storage thresholds are fractional GiB; the per-hour ones are rounded up to whole calls.
+    if (key !== "storage_gb" && pct !== undefined && Math.ceil((limit * pct) / 100) >= limit) {
+      problems.push({
+        path,
+        message:
+          `got ${limit}: at ${P.usageWarningPercent} ${pct} the warning level (${Math.ceil((limit * pct) / 100)}) is not below the critical level (${limit}); ` +
+          `expected at least ${smallestLimitWithWarning(pct)}, or a lower usage_warning_percent`,
+      });
+    }
+  }
+  if (args.tags?.[TENANT_TAG] !== args.names.id) {
+    problems.push({ path: P.tenantTag, message: `got ${show(args.tags?.[TENANT_TAG])}; expected the tenant ID ${show(args.names.id)}` });
   }
   if (typeof args.kmsKeyArn === "string") {
     const m = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/.exec(args.kmsKeyArn);
-    if (!m) p.push(`kmsKeyArn ${JSON.stringify(args.kmsKeyArn)} is not a KMS key ARN (CloudWatch Logs refuses aliases and key IDs)`);
-    else if (m[1] !== args.region) p.push(`kmsKeyArn is in ${m[1]} but the log groups are in ${args.region}; CloudWatch Logs needs a key in the same region`);
+    if (!m) {
+      problems.push({
+        path: P.kmsKeyArn,
+        message: `got ${show(args.kmsKeyArn)}; expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): CloudWatch Logs refuses aliases and key IDs`,
+      });
+    } else if (m[1] !== args.region) {
+      problems.push({
+        path: P.kmsKeyArn,
+        message: `got a key in ${m[1]}; expected a key in ${args.region}, the log groups' region (CloudWatch Logs needs a key in the same region)`,
+      });
+    }
   }
-  return p;
+  return problems;
 }
 
 /** The 12-digit account of an ARN; throws on anything else. */
@@ -89,9 +162,11 @@ export class TenantMonitoring extends pulumi.ComponentResource {
   readonly alarmNames: string[];
 
   constructor(name: string, args: TenantMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Guard clauses before anything is registered: bad input must not leave half a tenant behind.
-    const problems = tenantMonitoringArgProblems(args);
-    if (problems.length > 0) throw new Error(`invalid TenantMonitoring args for ${name}:\n${problems.map((x) => `  - ${x}`).join("\n")}`);
+    // Validate before anything is registered: bad input must not leave half a tenant behind,
+    // and every problem is reported at once.
+    const problems = tenantMonitoringProblems(args);
+    if (problems.length > 0) throw new InputError(`TenantMonitoring ${name} arguments`, problems);
+    // Valid from here: these only apply the defaults.
     const monitoring = parseMonitoringPlanSettings(args.monitoring);
     const platform = parseMonitoringPlatform(args.platform);
     super("controlcore:monitoring:TenantMonitoring", name, {}, opts);

@@ -17,7 +17,9 @@ describe("log groups", () => {
   });
 
   it("refuse a retention CloudWatch does not accept", () => {
-    expect(() => logGroupSpecs(acme, 10)).toThrow("monitoring.log_retention_days 10 is not a retention CloudWatch Logs accepts; nearest: 7 or 14");
+    expect(() => logGroupSpecs(acme, 10)).toThrow(
+      "invalid log retention: 1 problem\n  - plan.monitoring.log_retention_days: got 10, a retention CloudWatch Logs does not accept (nearest: 7 or 14); expected one of ",
+    );
   });
 });
 

@@ -6,7 +6,8 @@ import { metricAlarmSpecs } from "../../components/monitoring/alarms";
 import { parseMonitoringPlanSettings } from "../../components/monitoring/config";
 import { tenantDashboards } from "../../components/monitoring/dashboards";
 import { alarmTopicPolicy } from "../../components/monitoring/policies";
-import type { TenantMonitoringArgs } from "../../components/monitoring/tenant-monitoring";
+import { InputError } from "../../components/errors";
+import { type TenantMonitoringArgs, smallestLimitWithWarning, tenantMonitoringProblems } from "../../components/monitoring/tenant-monitoring";
 import { tenantNames } from "../../components/naming";
 import { dashboardInputs, kmsKeyArn, plan, tagsFor } from "./fixtures";
 
@@ -231,37 +232,103 @@ describe("TenantMonitoring options and refusals", () => {
     expect(named(rs, "t-acme-monitoring-alarm-critical").inputs.actionsSuppressor).toEqual({ alarm: "platform-degraded", waitPeriod: 120, extensionPeriod: 300 });
   });
 
-  it("refuses bad arguments all at once, before registering anything", async () => {
+  /** The refusal of these arguments under the Pulumi runtime, and what was registered. */
+  async function refusal(a: TenantMonitoringArgs): Promise<{ error: InputError; types: string[] }> {
+    let error: unknown;
     const r = await runUnderMocks(
       async () => {
         const m = await import("../../components/monitoring/tenant-monitoring.js");
         try {
-          new m.TenantMonitoring(
-            "t-acme-monitoring",
-            args("acme", "pro", { region: "useast1", kmsKeyArn: "alias/controlcore/tenant/acme", tags: tagsFor("globex", "pro") }),
-          );
-          return "constructed";
+          new m.TenantMonitoring("t-acme-monitoring", a);
         } catch (e) {
-          return (e as Error).message;
+          error = e;
         }
+        return {};
       },
       { stack: "acme" },
     );
-    expect(r.outputs).toBe(
-      "invalid TenantMonitoring args for t-acme-monitoring:\n" +
-        '  - region "useast1" is not an AWS region name (e.g. us-east-1)\n' +
-        '  - tags["controlcore:tenant"] is "globex"; expected the tenant ID "acme"\n' +
-        '  - kmsKeyArn "alias/controlcore/tenant/acme" is not a KMS key ARN (CloudWatch Logs refuses aliases and key IDs)',
+    if (!InputError.isInstance(error)) throw new Error(`expected an InputError, got ${String(error)}`);
+    return { error, types: r.resources.map((x) => x.type) };
+  }
+
+  it("refuses bad arguments all at once, before registering anything", async () => {
+    const { error, types } = await refusal(
+      args("acme", "pro", { region: "useast1", kmsKeyArn: "alias/controlcore/tenant/acme", tags: tagsFor("globex", "pro") }),
     );
-    expect(r.resources.map((x) => x.type)).toEqual(["pulumi:pulumi:Stack"]);
+    expect(error.message).toBe(
+      "invalid TenantMonitoring t-acme-monitoring arguments: 3 problems\n" +
+        '  - platform.s3.region: got "useast1"; expected an AWS region name such as us-east-1\n' +
+        '  - tags.controlcore:tenant: got "globex"; expected the tenant ID "acme"\n' +
+        '  - kmsKeyArn: got "alias/controlcore/tenant/acme"; expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): CloudWatch Logs refuses aliases and key IDs',
+    );
+    expect(types).toEqual(["pulumi:pulumi:Stack"]);
   });
 
-  it("refuses a key in another region, and a retention CloudWatch refuses", async () => {
-    await expect(run([["acme", "pro", { kmsKeyArn: kmsKeyArn("acme", "eu-west-1") }]])).rejects.toThrow(
-      "kmsKeyArn is in eu-west-1 but the log groups are in us-east-1; CloudWatch Logs needs a key in the same region",
+  it("refuses plan, platform and limit problems together with the argument problems, before registering anything", async () => {
+    const pro = plan("pro");
+    const { error, types } = await refusal(
+      args("acme", "pro", {
+        kmsKeyArn: kmsKeyArn("acme", "eu-west-1"),
+        monitoring: { ...pro.monitoring, log_retention_days: 31, latency_p99_warning_ms: 4000 },
+        platform: { namespace: "AWS/Logs", dashboardLayot: "combined" } as TenantMonitoringArgs["platform"],
+        limits: { ...pro.limits, api_calls_per_hour: 1, storage_gb: 0 },
+      }),
     );
-    await expect(run([["acme", "pro", { monitoring: { log_retention_days: 31 } }]])).rejects.toThrow(
-      "monitoring.log_retention_days 31 is not a retention CloudWatch Logs accepts; nearest: 30 or 60",
-    );
+    expect(error.problems).toEqual([
+      {
+        path: "plan.monitoring.log_retention_days",
+        message:
+          "got 31, a retention CloudWatch Logs does not accept (nearest: 30 or 60); expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+      },
+      { path: "plan.monitoring.latency_p99_warning_ms", message: "got 4000; expected less than latency_p99_critical_ms (3000): a warning comes before the page" },
+      {
+        path: "platform.monitoring.namespace",
+        message: 'got "AWS/Logs"; namespaces starting with AWS/ are reserved for AWS services; expected a namespace of your own such as ControlCore/Tenants',
+      },
+      {
+        path: "platform.monitoring.dashboardLayot",
+        message: 'unknown key (value "combined"); did you mean "dashboardLayout"? Expected one of: namespace, tenantField, dashboardLayout, pagingSuppressorAlarm',
+      },
+      {
+        path: "plan.limits.api_calls_per_hour",
+        message:
+          "got 1: at plan.monitoring.usage_warning_percent 80 the warning level (1) is not below the critical level (1); expected at least 5, or a lower usage_warning_percent",
+      },
+      { path: "plan.limits.storage_gb", message: "got 0; expected a positive whole number" },
+      {
+        path: "kmsKeyArn",
+        message: "got a key in eu-west-1; expected a key in us-east-1, the log groups' region (CloudWatch Logs needs a key in the same region)",
+      },
+    ]);
+    expect(types).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  it("refuses a usage limit too small for a warning below it (the alarms would refuse after registering)", async () => {
+    const pro = plan("pro");
+    const tiny = args("acme", "pro", { limits: { ...pro.limits, api_calls_per_hour: 1, policy_evaluations_per_hour: 4 } });
+    // 80% of 1 rounds up to 1 (= the limit); 80% of 4 is 3.2, rounded up to 4 (= the limit).
+    const expected = (limit: number, key: string) => ({
+      path: `plan.limits.${key}`,
+      message: `got ${limit}: at plan.monitoring.usage_warning_percent 80 the warning level (${limit}) is not below the critical level (${limit}); expected at least 5, or a lower usage_warning_percent`,
+    });
+    expect(tenantMonitoringProblems(tiny)).toEqual([expected(1, "api_calls_per_hour"), expected(4, "policy_evaluations_per_hour")]);
+    const { error, types } = await refusal(tiny);
+    expect(error.problems).toEqual(tenantMonitoringProblems(tiny));
+    expect(types).toEqual(["pulumi:pulumi:Stack"]);
+    // The smallest accepted limit is exactly where the alarms' own check passes.
+    expect(smallestLimitWithWarning(80)).toBe(5);
+    expect(smallestLimitWithWarning(50)).toBe(2);
+    expect(smallestLimitWithWarning(99)).toBe(100);
+    const five = { ...pro.limits, api_calls_per_hour: 5, policy_evaluations_per_hour: 5 };
+    expect(tenantMonitoringProblems(args("acme", "pro", { limits: five }))).toEqual([]);
+    expect(() => metricAlarmSpecs({ names: tenantNames("acme"), namespace: "ControlCore/Tenants", limits: five, alerts: parseMonitoringPlanSettings(pro.monitoring) })).not.toThrow();
+    expect(() =>
+      metricAlarmSpecs({ names: tenantNames("acme"), namespace: "ControlCore/Tenants", limits: { ...five, api_calls_per_hour: 4 }, alerts: parseMonitoringPlanSettings(pro.monitoring) }),
+    ).toThrow("api-calls-per-hour: warning (4 calls/h) must be below critical (4 calls/h)");
+  });
+
+  it("accepts the shipped plans' arguments", () => {
+    expect(tenantMonitoringProblems(args("acme", "pro"))).toEqual([]);
+    expect(tenantMonitoringProblems(args("globex", "custom"))).toEqual([]);
   });
 });
