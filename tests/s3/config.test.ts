@@ -1,5 +1,9 @@
 /** The platform's S3 section and the component's argument checks: defaults, and refusals that name the setting. */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { PROJECT_DIR, runProgram } from "../../cli/offline-plan";
 import { S3PlatformSchema } from "../../components/s3/config";
 import { dedicatedBucketProblems } from "../../components/s3/dedicated-bucket";
 import { type S3TenantPrefixArgs, s3TenantPrefixProblems } from "../../components/s3/s3-tenant-prefix";
@@ -95,6 +99,23 @@ describe("the access-log bucket of dedicated buckets (platform.s3.accessLogBucke
       },
     ]);
   });
+
+  it("a whole-program run of the custom plan without it is refused at the boundary, naming the key", async () => {
+    const stack = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const without = stack.replace(/\n *#[^\n]*access logs[^\n]*\n *accessLogBucket: [^\n]*/, "");
+    expect(without).not.toContain("accessLogBucket");
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "cc-s3-")), "Pulumi.nolog.yaml");
+    writeFileSync(file, without);
+    const err = await runProgram({ tenantId: "acme", plan: "custom", stackFile: file }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    // Refused with the stack config's other problems, not later by the component.
+    expect((err as Error).message).toMatch(/^invalid stack config of stack "acme"/);
+    expect((err as Error).message).toContain(
+      "platform.s3.accessLogBucket: got nothing; expected the platform's server-access-log bucket, required when the plan has dedicated_resources",
+    );
+    // The pro plan (no dedicated bucket) runs with the same file.
+    await expect(runProgram({ tenantId: "acme", plan: "pro", stackFile: file })).resolves.toBeDefined();
+  }, 60_000);
 
   it("is not needed by a pooled plan", () => {
     expect(s3TenantPrefixProblems({ backupRetentionDays: 30, dedicated: false, platform: withoutLogBucket })).toEqual([]);
