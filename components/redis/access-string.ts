@@ -42,7 +42,7 @@
  * `access_string`), so a declared string in another form shows a change on every `up`. The
  * rewrites observed (AWS CLI `create-user` example: `on ~app::* -@all +@read` comes back as
  * `on ~app::* -@all +@read +@hash +@bitmap +@geo -setbit ... -georadiusbymember`; provider
- * issue #20334: `allkeys allcommands` comes back as `~* +@all`) are those of Redis's own ACL
+ * issue #20334: a perpetual diff for `on allkeys allcommands`) are those of Redis's own ACL
  * describe: the `on`/`off` flag first, then key patterns, then `resetchannels` and channel
  * patterns, then `-@all` (or `+@all`), then only `+@category` grants in Redis's category-table
  * order, then single-command `-cmd`/`+cmd` corrections — never a `-@category` after `-@all`.
