@@ -212,6 +212,9 @@ export class TenantStack extends pulumi.ComponentResource {
           ...(identity ? { principalRoleArn: identity.principalRoleArn } : {}),
           redis: plan.redis_namespace,
           ...(placement?.kind === "pooled" ? { redisCell: placement.cell } : {}),
+          // Egress follows what the tenant uses: a dedicated cache's reader port, the AWS APIs of its plan.
+          redisDedicated: placement?.kind === "dedicated",
+          awsApis: { s3Prefix: plan.s3_prefix, securityIsolation: plan.security_isolation },
         },
         { parent: this },
       );

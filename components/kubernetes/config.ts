@@ -10,6 +10,22 @@ import { z } from "zod";
 import { cidrProblem, cidrsOverlap, parseCidr } from "./cidr";
 
 // ---------------------------------------------------------------------------------------------
+// AWS APIs tenant pods call
+// ---------------------------------------------------------------------------------------------
+
+/** The AWS APIs a tenant's pods may call, each through its VPC interface endpoint. */
+export const AWS_APIS = ["s3", "kms", "secretsManager", "sts"] as const;
+export type AwsApi = (typeof AWS_APIS)[number];
+
+/** Each API's display name and interface endpoint service name. */
+export const AWS_API_SERVICES: Record<AwsApi, { readonly title: string; readonly endpoint: string }> = {
+  s3: { title: "S3", endpoint: "com.amazonaws.<region>.s3" },
+  kms: { title: "KMS", endpoint: "com.amazonaws.<region>.kms" },
+  secretsManager: { title: "Secrets Manager", endpoint: "com.amazonaws.<region>.secretsmanager" },
+  sts: { title: "STS", endpoint: "com.amazonaws.<region>.sts" },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Shared value schemas
 // ---------------------------------------------------------------------------------------------
 
@@ -113,9 +129,16 @@ export const KubernetesPlatformSchema = z
     dataStoreCidrs: z
       .strictObject({
         postgres: endpointSchema(5432, "the PostgreSQL server").describe("The platform's PostgreSQL server (or its subnets)."),
-        redis: endpointSchema(6379, "the pooled Redis")
+        redis: endpointSchema(6379, "the Redis")
+          .extend({
+            readerPort: portSchema
+              .default(6380)
+              .describe(
+                "Port of the reader (read-from-replica) endpoint of dedicated serverless caches, on the same address as the primary `port`; allowed for tenants with a dedicated cache only.",
+              ),
+          })
           .optional()
-          .describe("Redis endpoint used when the tenant's cell has no entry in redisCells (e.g. the data subnets of dedicated caches)."),
+          .describe("Redis blocks of dedicated caches (their data subnets), and of pooled cells without an entry in redisCells."),
         redisCells: z
           .record(z.string().regex(/^[a-z0-9-]{1,40}$/, "a cell name of lowercase letters, digits and '-'"), endpointSchema(6379, "the Redis cell"))
           .default({})
@@ -123,12 +146,22 @@ export const KubernetesPlatformSchema = z
       })
       .describe("CIDR blocks and ports of the data stores tenant pods may reach. A shared store's address is shared by all tenants: there, isolation rests on the tenant's credentials."),
     awsApiEndpoints: z
-      .strictObject({
-        cidrs: z.array(cidrSchema).default([]).describe("Subnet blocks of the VPC interface endpoints (S3, STS, KMS, Secrets Manager) tenant pods may reach."),
-        port: portSchema.default(443).describe("Port of the interface endpoints."),
-      })
-      .default({ cidrs: [], port: 443 })
-      .describe("AWS API endpoints inside the VPC. Security default: none (no AWS API reachable from tenant pods)."),
+      .strictObject(
+        Object.fromEntries(
+          AWS_APIS.map((api) => [
+            api,
+            endpointSchema(443, `the ${AWS_API_SERVICES[api].title} VPC interface endpoint`)
+              .optional()
+              .describe(
+                `Blocks of the ${AWS_API_SERVICES[api].endpoint} interface endpoint: its subnets, or /32s of its network interfaces (one per Availability Zone) to open this service alone.`,
+              ),
+          ]),
+        ) as Record<AwsApi, z.ZodOptional<ReturnType<typeof endpointSchema>>>,
+      )
+      .default({})
+      .describe(
+        "VPC interface endpoints (PrivateLink) of the AWS APIs tenant pods call. Tenant pods reach only those their plan uses (s3_prefix: S3 and KMS; security_isolation: Secrets Manager and KMS; irsa: STS); a plan that needs one missing here is refused. Security default: none.",
+      ),
     clusterCidrs: z
       .array(z.string().superRefine((v, ctx) => {
         const p = cidrProblem(v);
@@ -156,7 +189,7 @@ export const KubernetesPlatformSchema = z
       ...Object.entries(k.dataStoreCidrs.redisCells).map(
         ([cell, e]): [Array<string | number>, DataStoreEndpoint] => [["dataStoreCidrs", "redisCells", cell], e],
       ),
-      [["awsApiEndpoints"], { cidrs: k.awsApiEndpoints.cidrs, port: k.awsApiEndpoints.port }],
+      ...AWS_APIS.map((api): [Array<string | number>, DataStoreEndpoint | undefined] => [["awsApiEndpoints", api], k.awsApiEndpoints[api]]),
     ];
     for (const [path, endpoint] of stores) {
       endpoint?.cidrs.forEach((text, i) => {

@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError } from "../errors";
 import type { TenantNames } from "../naming";
 import type { KubernetesPlatform, KubernetesSettings } from "./config";
 import {
@@ -17,7 +18,7 @@ import {
   roleManifest,
   serviceAccountManifest,
 } from "./manifests";
-import { NETWORK_POLICY_NAMES, type NetworkPolicyKey, networkPolicyInput, networkPolicyManifests } from "./network-policies";
+import { type AwsApiUse, awsEgressProblems, NETWORK_POLICY_NAMES, type NetworkPolicyKey, networkPolicyInput, networkPolicyManifests } from "./network-policies";
 
 export interface TenantNamespaceArgs {
   /** The tenant's physical names (`tenantNames(id)`): namespace and ServiceAccount names come from here. */
@@ -61,6 +62,19 @@ export interface TenantNamespaceArgs {
   /** The Redis cell the tenant is placed on; selects `platform.dataStoreCidrs.redisCells[cell]`. */
   readonly redisCell?: string;
   /**
+   * The tenant has a dedicated serverless cache: egress to `platform.dataStoreCidrs.redis` on its
+   * primary port and its reader port (6380 by default).
+   * @default false
+   */
+  readonly redisDedicated?: boolean;
+  /**
+   * The plan switches that make the tenant's pods call AWS APIs (`s3_prefix`, `security_isolation`):
+   * egress is allowed to exactly those APIs' interface endpoints, and a plan that needs one the
+   * platform section does not list is refused.
+   * @default none (no AWS API reachable)
+   */
+  readonly awsApis?: AwsApiUse;
+  /**
    * Groups (mapped from IAM by EKS access entries) bound to the tenant's read-only Role. Each
    * must name this tenant; system groups and wildcards are refused.
    * @default [] (only the tenant's ServiceAccount is bound)
@@ -80,7 +94,14 @@ function tenantNamespaceManifests(name: string, args: TenantNamespaceArgs) {
       `TenantNamespace ${name}: no Kubernetes cluster given; expected a kubeconfig secret, platform.kubernetes.context, or a provider (the default provider is never used)`,
     );
   }
-  const choice = { redis: args.redis ?? true, ...(args.redisCell !== undefined ? { redisCell: args.redisCell } : {}) };
+  const choice = {
+    redis: args.redis ?? true,
+    ...(args.redisCell !== undefined ? { redisCell: args.redisCell } : {}),
+    redisDedicated: args.redisDedicated ?? false,
+    awsApis: args.awsApis ?? {},
+  };
+  const problems = awsEgressProblems(platform, binding, choice, planName);
+  if (problems.length > 0) throw new InputError(`TenantNamespace ${name} arguments`, problems);
   return {
     ns: namespaceManifest(names, planName),
     quotas: resourceQuotaManifests(names, planName, settings, { maxBouncers: args.maxBouncers, priorityClass: platform.bouncerPriorityClass }),

@@ -42,7 +42,7 @@ describe("KubernetesPlatformSchema", () => {
       dnsNamespace: "kube-system",
       dnsPodLabels: { "k8s-app": "kube-dns" },
       dataStoreCidrs: { postgres: { cidrs: ["10.20.10.0/24"], port: 5432 }, redisCells: {} },
-      awsApiEndpoints: { cidrs: [], port: 443 },
+      awsApiEndpoints: {},
       clusterCidrs: [],
       principalBinding: "pod-identity",
       bouncerPriorityClass: "controlcore-bouncer",

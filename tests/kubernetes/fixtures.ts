@@ -73,6 +73,19 @@ export const PLATFORM_RAW = {
 };
 export const PLATFORM = KubernetesPlatformSchema.parse(PLATFORM_RAW);
 
+/**
+ * The VPC interface endpoints of the AWS APIs, one network interface per Availability Zone in
+ * the endpoint subnets 10.20.40.0/24 and 10.20.41.0/24, each listed as a /32 so that a tenant
+ * reaches only the APIs its plan uses.
+ */
+export const AWS_API_ENDPOINTS_RAW = {
+  s3: { cidrs: ["10.20.40.10/32", "10.20.41.10/32"] },
+  kms: { cidrs: ["10.20.40.11/32", "10.20.41.11/32"] },
+  secretsManager: { cidrs: ["10.20.40.12/32", "10.20.41.12/32"] },
+  sts: { cidrs: ["10.20.40.13/32", "10.20.41.13/32"] },
+};
+export const PLATFORM_WITH_AWS = KubernetesPlatformSchema.parse({ ...PLATFORM_RAW, awsApiEndpoints: AWS_API_ENDPOINTS_RAW });
+
 export const ACME = tenantNames("acme");
 export const GLOBEX = tenantNames("globex");
 
@@ -92,4 +105,11 @@ export const IPS = {
   publicDns: "8.8.8.8",
   metadata: "169.254.169.254",
   podIdentityAgent: "169.254.170.23",
+  /** Second-AZ interfaces of the AWS API endpoints (first-AZ ones end in .40.x). */
+  s3Endpoint: "10.20.41.10",
+  kmsEndpoint: "10.20.41.11",
+  secretsManagerEndpoint: "10.20.41.12",
+  stsEndpoint: "10.20.41.13",
+  /** A dedicated serverless cache in the Redis block (primary 6379, reader 6380). */
+  dedicatedRedis: "10.20.30.9",
 } as const;

@@ -8,7 +8,7 @@ import { KubernetesPlatformSchema } from "../../components/kubernetes/config";
 import type { NetworkPolicyManifest } from "../../components/kubernetes/manifest-types";
 import { type Endpoint, evaluateFlow, type Flow } from "./netpol-eval";
 import { networkPolicyInput, networkPolicyManifests } from "../../components/kubernetes/network-policies";
-import { ACME, GLOBEX, IPS, PLATFORM, PLATFORM_RAW } from "./fixtures";
+import { ACME, GLOBEX, IPS, PLATFORM, PLATFORM_RAW, PLATFORM_WITH_AWS } from "./fixtures";
 
 const pod = (namespace: string, labels: Record<string, string> = {}, ip?: string, namespaceLabels?: Record<string, string>): Endpoint => ({
   kind: "pod",
@@ -185,5 +185,56 @@ describe("the tenant's policies (verdicts)", () => {
     const noRedis = Object.values(networkPolicyManifests(ACME, "pro", networkPolicyInput(PLATFORM, "pod-identity", { redis: false })));
     expect(evaluateFlow(noRedis, tcp(acme, ext(IPS.redisCell1), 6379)).allowed).toBe(false);
     expect(evaluateFlow(noRedis, tcp(acme, ext(IPS.redisShared), 6379)).allowed).toBe(false);
+  });
+});
+
+describe("egress to AWS APIs and the dedicated cache follows what the plan uses (verdicts)", () => {
+  const acme = pod("tenant-acme", { app: "policy-api" }, IPS.acmePod);
+  const policiesFor = (binding: "pod-identity" | "irsa", choice: Parameters<typeof networkPolicyInput>[2]) =>
+    Object.values(networkPolicyManifests(ACME, "pro", networkPolicyInput(PLATFORM_WITH_AWS, binding, choice)));
+  const reach = (policies: NetworkPolicyManifest[]) => ({
+    s3: evaluateFlow(policies, tcp(acme, ext(IPS.s3Endpoint), 443)).allowed,
+    kms: evaluateFlow(policies, tcp(acme, ext(IPS.kmsEndpoint), 443)).allowed,
+    secretsManager: evaluateFlow(policies, tcp(acme, ext(IPS.secretsManagerEndpoint), 443)).allowed,
+    sts: evaluateFlow(policies, tcp(acme, ext(IPS.stsEndpoint), 443)).allowed,
+  });
+
+  it.each([
+    ["pro as shipped (s3_prefix and security_isolation), Pod Identity", "pod-identity", { s3Prefix: true, securityIsolation: true }, { s3: true, kms: true, secretsManager: true, sts: false }],
+    ["s3_prefix only", "pod-identity", { s3Prefix: true }, { s3: true, kms: true, secretsManager: false, sts: false }],
+    ["security_isolation only", "pod-identity", { securityIsolation: true }, { s3: false, kms: true, secretsManager: true, sts: false }],
+    ["both with IRSA (STS for AssumeRoleWithWebIdentity)", "irsa", { s3Prefix: true, securityIsolation: true }, { s3: true, kms: true, secretsManager: true, sts: true }],
+    ["neither: no AWS API at all, even though the platform lists them", "irsa", {}, { s3: false, kms: false, secretsManager: false, sts: false }],
+  ] as const)("%s", (_what, binding, awsApis, expected) => {
+    expect(reach(policiesFor(binding, { redisCell: "cell-1", awsApis }))).toEqual(expected);
+  });
+
+  it("an AWS endpoint is reachable on 443 only, and the first-AZ interface too", () => {
+    const policies = policiesFor("pod-identity", { redisCell: "cell-1", awsApis: { s3Prefix: true } });
+    expect(evaluateFlow(policies, tcp(acme, ext("10.20.40.10"), 443)).allowed).toBe(true);
+    expect(evaluateFlow(policies, tcp(acme, ext(IPS.s3Endpoint), 80)).allowed).toBe(false);
+    // An address of the endpoint subnet that is not the S3 interface stays closed.
+    expect(evaluateFlow(policies, tcp(acme, ext("10.20.41.99"), 443)).allowed).toBe(false);
+  });
+
+  it("a dedicated serverless cache: primary 6379 and reader 6380 allowed; a pooled cell: 6380 denied", () => {
+    const dedicated = policiesFor("pod-identity", { redisDedicated: true });
+    expect(evaluateFlow(dedicated, tcp(acme, ext(IPS.dedicatedRedis), 6379)).allowed).toBe(true);
+    expect(evaluateFlow(dedicated, tcp(acme, ext(IPS.dedicatedRedis), 6380)).allowed).toBe(true);
+    expect(evaluateFlow(dedicated, tcp(acme, ext(IPS.dedicatedRedis), 6381)).allowed).toBe(false);
+    expect(evaluateFlow(dedicated, tcp(acme, ext(IPS.redisCell1), 6379)).allowed).toBe(false);
+    const pooled = policiesFor("pod-identity", { redisCell: "cell-1" });
+    expect(evaluateFlow(pooled, tcp(acme, ext(IPS.redisCell1), 6379)).allowed).toBe(true);
+    expect(evaluateFlow(pooled, tcp(acme, ext(IPS.redisCell1), 6380)).allowed).toBe(false);
+  });
+
+  it("before: the shipped pro tenant with no awsApiEndpoints could reach none of S3, KMS or Secrets Manager", () => {
+    // What the old configuration produced (PLATFORM lists no endpoints and the plan's use was not passed).
+    expect(reach(Object.values(networkPolicyManifests(ACME, "pro", networkPolicyInput(PLATFORM, "pod-identity", { redisCell: "cell-1" }))))).toEqual({
+      s3: false,
+      kms: false,
+      secretsManager: false,
+      sts: false,
+    });
   });
 });

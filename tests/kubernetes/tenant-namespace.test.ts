@@ -14,7 +14,7 @@ import {
 } from "../../components/kubernetes/manifests";
 import { networkPolicyInput, networkPolicyManifests } from "../../components/kubernetes/network-policies";
 import type { TenantNamespaceArgs } from "../../components/kubernetes/tenant-namespace";
-import { ACME, CUSTOM_KUBERNETES, CUSTOM_PLAN, GLOBEX, PLATFORM, PRO_KUBERNETES, PRO_PLAN } from "./fixtures";
+import { ACME, CUSTOM_KUBERNETES, CUSTOM_PLAN, GLOBEX, PLATFORM, PLATFORM_WITH_AWS, PRO_KUBERNETES, PRO_PLAN } from "./fixtures";
 
 const KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: deployer\n  user:\n    token: very-secret-token\n";
 const ROLE_ARN = "arn:aws:iam::000000000000:role/cc-tenant-acme";
@@ -287,5 +287,40 @@ describe("TenantNamespace: refusals", () => {
       "it names tenant-globex, which is not tenant acme's namespace",
     );
     expect(await construct({ ...PRO_ARGS, maxBouncers: 21 })).toThrow("kubernetes.max_pods (20) is below the bouncer pods the plan allows");
+  });
+});
+
+describe("TenantNamespace: AWS API egress follows the plan", () => {
+  it("refuses, under mocks and before registering anything, a plan whose AWS APIs the cluster config gives no egress to", async () => {
+    const result = await runUnderMocks(async () => {
+      const { TenantNamespace } = await import("../../components/kubernetes/tenant-namespace.js");
+      try {
+        new TenantNamespace("t-acme-k8s", { ...PRO_ARGS, awsApis: { s3Prefix: true, securityIsolation: true } });
+        return { refusal: undefined };
+      } catch (e) {
+        return { refusal: (e as Error).message };
+      }
+    });
+    expect(result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    const lines = String(result.outputs.refusal).split("\n");
+    expect(lines[0]).toBe("invalid TenantNamespace t-acme-k8s arguments: 3 problems");
+    expect(lines.slice(1).map((l) => l.split(": ")[0])).toEqual([
+      "  - platform.kubernetes.awsApiEndpoints.s3",
+      "  - platform.kubernetes.awsApiEndpoints.kms",
+      "  - platform.kubernetes.awsApiEndpoints.secretsManager",
+    ]);
+  });
+
+  it("declares the AWS egress policy with the endpoints of the APIs the plan uses, and the dedicated cache's two ports", async () => {
+    const { redisCell: _cell, ...args } = PRO_ARGS;
+    const { resources } = await run({ ...args, platform: PLATFORM_WITH_AWS, awsApis: { s3Prefix: true }, redisDedicated: true });
+    const aws = byName(resources, "t-acme-k8s-netpol-allow-aws-egress").inputs as { spec: { egress: unknown[] } };
+    expect(aws.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+      { to: [{ ipBlock: { cidr: "10.20.40.10/32" } }, { ipBlock: { cidr: "10.20.41.10/32" } }], ports: [{ protocol: "TCP", port: 443 }] },
+      { to: [{ ipBlock: { cidr: "10.20.40.11/32" } }, { ipBlock: { cidr: "10.20.41.11/32" } }], ports: [{ protocol: "TCP", port: 443 }] },
+    ]);
+    const stores = byName(resources, "t-acme-k8s-netpol-allow-data-store-egress").inputs as { spec: { egress: unknown[] } };
+    expect(stores.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: "10.20.30.0/24" } }], ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 6380 }] });
   });
 });
