@@ -69,17 +69,20 @@ export const NAMESPACE_SOURCE = "RedisNamespace arguments";
  */
 export function redisNamespaceProblems(args: RedisNamespaceArgs): Problem[] {
   const { names, platform, settings } = args;
-  const problems: Problem[] = [...redisPrefixProblems(names.redisPrefix), ...redisSettingsProblems(settings)];
-  if (problems.some((p) => p.path === "redisPrefix")) return problems;
-  const accessString = tenantAccessString(names.redisPrefix);
+  const prefixProblems = redisPrefixProblems(names.redisPrefix);
+  const problems: Problem[] = [...prefixProblems, ...redisSettingsProblems(settings)];
+  // The engine check needs the access string, which needs a valid prefix.
+  const accessString = prefixProblems.length === 0 ? tenantAccessString(names.redisPrefix) : undefined;
   if (args.dedicated ?? false) {
     if (!problems.some((p) => p.path === "redis.memory_limit_mb")) problems.push(...dataStorageLimitProblems(settings.memory_limit_mb));
-    const version = platform.dedicated.majorEngineVersion;
-    problems.push(...accessStringVersionProblems(accessString, version, "platform.redis.dedicated.majorEngineVersion"));
+    if (accessString !== undefined) {
+      const version = platform.dedicated.majorEngineVersion;
+      problems.push(...accessStringVersionProblems(accessString, version, "platform.redis.dedicated.majorEngineVersion"));
+    }
     return problems;
   }
   const placement = placementProblems(platform.cells, args.cell);
-  if (placement.length > 0) return [...problems, ...placement];
+  if (placement.length > 0 || accessString === undefined) return [...problems, ...placement];
   const { cell } = placeTenant(names.id, platform.cells, args.cell);
   const index = platform.cells.indexOf(cell);
   problems.push(...accessStringVersionProblems(accessString, cell.engineVersion, `${CELLS_PATH}[${index}].engineVersion`));

@@ -178,6 +178,19 @@ describe("RedisNamespace on a pooled cell (pro plan)", () => {
     );
   });
 
+  it("reports a bad prefix together with placement problems", async () => {
+    const plan = await loadPlanFile("pro");
+    const { redisNamespaceProblems } = await import("../../components/redis/redis-namespace.js");
+    const names = { ...tenantNames("acme"), redisPrefix: "tenant:*:" };
+    expect(redisNamespaceProblems({ names, settings: plan.redis, platform: PLATFORM_REDIS, cell: "cell-z", tags: {} })).toEqual([
+      {
+        path: "redisPrefix",
+        message: '"tenant:*:" contains the glob metacharacter "*", which would widen the ACL pattern; expected none of * ? [ ] \\',
+      },
+      { path: "redisCell", message: '"cell-z" is not a configured Redis cell; expected one of cell-a, cell-b, cell-c' },
+    ]);
+  });
+
   it("refuses a cell whose engine cannot apply the access string, naming that cell's engineVersion key", async () => {
     const plan = await loadPlanFile("pro");
     const { RedisNamespace } = await import("../../components/redis/redis-namespace.js");
