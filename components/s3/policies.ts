@@ -289,9 +289,11 @@ export function dedicatedBucketPolicy(input: DedicatedBucketPolicyInput): IamPol
 }
 
 /**
- * The shared bucket's policy, for the PLATFORM stack: TLS 1.2+ only and SSE-KMS on every write.
- * It names no tenant and no tenant key, so it is the same size for any number of tenants; each
- * tenant's key is enforced by that tenant's identity policy.
+ * The shared bucket's policy, for the PLATFORM stack: TLS 1.2+ only; a write that names an
+ * encryption must name SSE-KMS and a key ID. It names no tenant and no tenant key, so it is the
+ * same size for any number of tenants; each tenant's key is enforced by that tenant's identity
+ * policy, and a write naming no encryption falls to the bucket's default, which must be an SSE-KMS
+ * key tenants may not use (see {@link encryptionDenies}).
  */
 export function sharedBucketPolicy(bucket: string): IamPolicyDocument {
   const anyone = (s: PolicyStatement): PolicyStatement => ({ ...s, Principal: "*" }) as PolicyStatement;
