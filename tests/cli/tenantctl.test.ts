@@ -1,6 +1,6 @@
 /**
- * tenantctl as a user runs it: the package's `bin` running the JavaScript build (dist/), a
- * separate process, stdout for results, stderr and exit codes for errors.
+ * tenantctl as a user runs it: the JavaScript build (dist/) the package's `bin` runs, a separate
+ * process, stdout for results, stderr and exit codes for errors.
  */
 import { execSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, runTag } from "../helpers/pg";
-import { bestOf, ensureBuilt, ROOT, tenantctl } from "./built";
+import { BIN, bestOf, ensureBuilt, ROOT, tenantctl } from "./built";
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -106,12 +106,22 @@ describe("a refused argument", () => {
     expect(r.status).toBe(2);
     const loaded = (JSON.parse(fs.readFileSync(out, "utf8")) as string[]).map((f) => path.relative(ROOT, f));
     expect(loaded.filter((f) => /node_modules\/(@pulumi|pg|ioredis|@resvg|typescript|tsx)\//.test(f))).toEqual([]);
-    // The compiled command ran, not the TypeScript sources.
-    expect(loaded).toContain(path.join("dist", "cli", "tenantctl.js"));
   });
 
+  it("the bin runs the compiled command when the build is current, not the TypeScript sources", () => {
+    ensureBuilt();
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mods-")), "loaded.json");
+    const r = tenantctl(["plan", "Admin"], { LOADED_MODULES_OUT: out }, ["-r", path.join(__dirname, "loaded-modules.cjs")], BIN);
+    expect(r.stderr).toBe(`tenantctl: invalid argument <tenant>: 1 problem\n  - <tenant>: got "Admin"; ${UPPERCASE}\n`);
+    expect(r.status).toBe(2);
+    const loaded = (JSON.parse(fs.readFileSync(out, "utf8")) as string[]).map((f) => path.relative(ROOT, f));
+    expect(loaded).toContain(path.join("dist", "cli", "tenantctl.js"));
+    expect(loaded.filter((f) => f.endsWith(".ts") || f.includes("node_modules/tsx/"))).toEqual([]);
+  }, 300_000);
+
   it("answers well under a second, faster than loading @pulumi/pulumi alone", () => {
-    const refuse = bestOf(3, () => expect(tenantctl(["plan", "Admin"]).status).toBe(2));
+    ensureBuilt();
+    const refuse = bestOf(3, () => expect(tenantctl(["plan", "Admin"], {}, [], BIN).status).toBe(2));
     const sdk = bestOf(3, () => {
       const r = spawnSync(process.execPath, ["-e", 'require("@pulumi/pulumi")'], { cwd: ROOT });
       expect(r.status).toBe(0);
@@ -119,7 +129,7 @@ describe("a refused argument", () => {
     console.info(`refusing a bad tenant ID: ${refuse.toFixed(0)} ms; require("@pulumi/pulumi"): ${sdk.toFixed(0)} ms; ratio ${(refuse / sdk).toFixed(2)}`);
     expect(refuse).toBeLessThan(1500);
     expect(refuse).toBeLessThan(sdk);
-  });
+  }, 300_000);
 });
 
 describe("README commands", () => {
@@ -135,6 +145,7 @@ describe("README commands", () => {
   }
 
   it("the README shows `npx tenantctl plan ... --json`, and it prints clean JSON on stdout", () => {
+    ensureBuilt();
     const commands = readmeJsonCommands();
     expect(commands.filter((c) => c.startsWith("npx tenantctl plan "))).not.toEqual([]);
     for (const command of commands.filter((c) => !c.includes(" local "))) {
@@ -143,7 +154,7 @@ describe("README commands", () => {
       expect(out.version).toBe(1);
       expect(out.tenant).toBe("acme");
     }
-  });
+  }, 300_000);
 });
 
 describe("tenantctl dashboards", () => {
