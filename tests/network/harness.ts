@@ -69,7 +69,6 @@ const UNTAGGABLE = new Set([
   "aws:route53/record:Record",
   "aws:acm/certificateValidation:CertificateValidation",
   "aws:apigateway/usagePlanKey:UsagePlanKey",
-  "aws:lb/listenerCertificate:ListenerCertificate",
 ]);
 
 export function expectTagged(rs: readonly RecordedResource[], id: string, plan: string) {

@@ -3,6 +3,7 @@
  * certificates, the explicit provider's settings, refusals and plan changes.
  */
 import { describe, expect, it } from "vitest";
+import { runUnderMocks } from "../../cli/engine/mock-engine";
 import { PLACEHOLDER_RULES_NETWORK } from "../../cli/engine/placeholders-network";
 import { loadPlan } from "../../plans/load";
 import { API_GATEWAY_ENTRY_POINT, byName, CUSTOM_ACL, ofType, PRO_ACL, providerOf, tagsFor } from "./fixtures";
@@ -188,5 +189,31 @@ describe("changing the plan changes what the tenant is attached to and publishes
     expect(byName(pro.resources, "t-acme-network-rate-limit-usage-plan-key-primary").inputs.usagePlanId).toBe("up-pro-1");
     expect(byName(custom.resources, "t-acme-network-rate-limit-usage-plan-key-primary").inputs.usagePlanId).toBe("up-custom-1");
     expect((byName(custom.resources, "t-acme-network-cdn-tenant").inputs.customizations as { webAcl: unknown }).webAcl).toEqual({ action: "override", arn: CUSTOM_ACL });
+  });
+});
+
+describe("TenantCertificate validates its own arguments before registering", () => {
+  it("refuses a plan whose first name exceeds ACM's 64 octets, and neither plan nor claim, registering nothing", async () => {
+    const long = `${"x".repeat(60)}.example.com`; // 72 octets
+    const run = await runUnderMocks(async () => {
+      const { TenantCertificate } = await import("../../components/network/tenant-certificate.js");
+      const refusals: string[] = [];
+      for (const args of [
+        { plan: { domainName: long, subjectAlternativeNames: [], validations: [] }, zoneId: "Z0PLATFORMZONE1", cloudFront: true, tags: {} },
+        { plan: undefined, zoneId: "Z0PLATFORMZONE1", tags: {} },
+      ]) {
+        try {
+          new TenantCertificate("t-acme-certificate", args);
+        } catch (e) {
+          refusals.push((e as Error).message);
+        }
+      }
+      return { refusals };
+    });
+    expect(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    expect(run.outputs.refusals).toEqual([
+      `invalid TenantCertificate t-acme-certificate arguments: 1 problem\n  - plan.domainName: "${long}" is 72 octets; ACM's first name (DomainName) takes at most 64, longer names only as SANs`,
+      "invalid TenantCertificate t-acme-certificate arguments: 1 problem\n  - plan: nothing, and no claim either; expected a certificate plan or a claim",
+    ]);
   });
 });
