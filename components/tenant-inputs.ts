@@ -11,11 +11,13 @@
  *
  * Pure: no Pulumi resources, no I/O.
  */
-import type { Plan } from "../plans/schema";
-import type { Problem } from "./errors";
+import { type Plan, PlanSchema } from "../plans/schema";
+import { keysAt, type Problem } from "./errors";
 import { tenantIdentityProblems } from "./identity/tenant-identity";
-import { tenantIdProblems } from "./naming";
+import { tenantMonitoringProblems } from "./monitoring/tenant-monitoring";
+import { tenantIdProblems, tenantNames, tenantTags } from "./naming";
 import { missingPlatformSections, needsIdentity, type PlatformConfig, type TenantSettings } from "./platform-config";
+import { redisNamespaceProblems } from "./redis/redis-namespace";
 import { s3TenantPrefixProblems } from "./s3/s3-tenant-prefix";
 import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
 import { securityCredentialsProblems } from "./security/security-credentials";
@@ -28,9 +30,12 @@ export interface TenantInputs {
   readonly tenant?: TenantSettings;
 }
 
-/** Prefixes a component's plan-relative paths (`limits.x`) with `plan.`. */
+/** The plan's top-level keys, from its schema. */
+const PLAN_KEYS = new Set(keysAt(PlanSchema, []) ?? []);
+
+/** Prefixes a component's plan-relative paths (`limits.x`) with `plan.`; other paths are kept. */
 function inPlan(problems: readonly Problem[]): Problem[] {
-  return problems.map((p) => (p.path.startsWith("platform.") || p.path.startsWith("plan.") ? p : { ...p, path: `plan.${p.path}` }));
+  return problems.map((p) => (PLAN_KEYS.has(p.path.split(".")[0]!) ? { ...p, path: `plan.${p.path}` } : p));
 }
 
 /** The tenant's security settings with the platform's defaults applied, as SecurityCredentials takes them. */
@@ -57,6 +62,10 @@ export function tenantStackProblems(args: TenantInputs): Problem[] {
   const { plan, platform } = args;
   const tenant = args.tenant ?? {};
   const problems: Problem[] = [...idProblems, ...missingPlatformSections(plan, platform)];
+  // The children need the tenant's names; without a valid ID only the ID is reported.
+  if (idProblems.length > 0) return problems;
+  const names = tenantNames(args.tenantId);
+  const tags = tenantTags(names, plan.name);
 
   if (needsIdentity(plan) && platform.s3) {
     problems.push(...tenantIdentityProblems({}));
@@ -68,9 +77,42 @@ export function tenantStackProblems(args: TenantInputs): Problem[] {
       ),
     );
   }
+  if (plan.redis_namespace && platform.redis) {
+    problems.push(
+      ...inPlan(
+        redisNamespaceProblems({
+          names,
+          settings: plan.redis,
+          dedicated: plan.dedicated_resources,
+          platform: platform.redis,
+          ...(tenant.redisCell !== undefined ? { cell: tenant.redisCell } : {}),
+          tags,
+        }),
+      ),
+    );
+  }
+  if (plan.monitoring_isolation && platform.s3) {
+    problems.push(
+      ...tenantMonitoringProblems({
+        names,
+        planName: plan.name,
+        limits: plan.limits,
+        rateLimiting: plan.rate_limiting,
+        monitoring: plan.monitoring,
+        ...(platform.monitoring ? { platform: platform.monitoring } : {}),
+        region: platform.s3.region,
+        // Declared by TenantIdentity: an Output here, which the validator leaves to the component.
+        kmsKeyArn: DEFERRED_OUTPUT,
+        tags,
+      }),
+    );
+  }
   problems.push(...tenantSettingsProblems(tenant, plan, platform));
   return problems;
 }
+
+/** Stands for a value only known once resources are registered (not a plain string, so not checked). */
+const DEFERRED_OUTPUT = Object.freeze({ deferred: true }) as unknown as string;
 
 /**
  * Problems of the tenant's own settings (CORS origins, JWT key slots, API key names) that the

@@ -96,11 +96,14 @@ describe("TenantStack", () => {
       try {
         new TenantStack("acme", {
           tenantId: "acme",
-          // A retention the shared bucket has no class for, and two bad CORS origins.
+          // A retention the shared bucket has no class for, an unknown Redis cell, two bad CORS origins.
           plan: loadPlan("pro", { limits: { backup_retention_days: 45 } }).plan,
           platform,
           secrets: { postgresAdminPassword: "pw" },
-          tenant: { security: { corsAllowedOrigins: ["https://*.acme.example", "http://app.acme.example"], jwtKeySlots: ["a"], apiKeyNames: ["primary"] } },
+          tenant: {
+            redisCell: "cell-z",
+            security: { corsAllowedOrigins: ["https://*.acme.example", "http://app.acme.example"], jwtKeySlots: ["a"], apiKeyNames: ["primary"] },
+          },
         });
         return { error: undefined };
       } catch (e) {
@@ -108,9 +111,10 @@ describe("TenantStack", () => {
       }
     });
     const lines = run.outputs.error!.split("\n");
-    expect(lines[0]).toBe('invalid inputs of tenant "acme": 3 problems');
+    expect(lines[0]).toBe('invalid inputs of tenant "acme": 4 problems');
     expect(lines.slice(1).map((l) => l.split(":")[0])).toEqual([
       "  - plan.limits.backup_retention_days",
+      "  - redisCell",
       "  - corsAllowedOrigins.0",
       "  - corsAllowedOrigins.1",
     ]);
