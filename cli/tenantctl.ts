@@ -7,6 +7,7 @@
  * every argument (tenant ID, plan file, stack config file, options) and only then loads the
  * module of the command, which loads the Pulumi SDKs.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import { InputError } from "../components/errors";
@@ -170,6 +171,10 @@ export function buildCli(): Command {
         const stackFile = checkedStackFile(opts.stackConfig);
         const outDir = path.resolve(USER_CWD, opts.out);
         const fontFiles = opts.font?.map((f) => path.resolve(USER_CWD, f));
+        const missingFonts = (fontFiles ?? []).filter((f) => !fs.existsSync(f));
+        if (missingFonts.length > 0) {
+          throw new InputError("option --font", missingFonts.map((f) => ({ path: "--font", message: `got ${JSON.stringify(f)}; no such file (expected a .ttf or .otf font file)` })));
+        }
         const rendered = await dashboards().renderDashboardsOfPlan({ tenant, plan, stackFile, outDir, layout: opts.layout, fontFiles });
         if (opts.json) {
           process.stdout.write(jsonLine({ version: JSON_OUTPUT_VERSION, tenant, plan: rendered.plan, dashboards: rendered.dashboards }));

@@ -119,6 +119,14 @@ describe("a refused argument", () => {
     expect(loaded.filter((f) => f.endsWith(".ts") || f.includes("node_modules/tsx/"))).toEqual([]);
   }, 300_000);
 
+  it("a missing --font file is refused as that option, before anything runs", () => {
+    const missing = path.join(os.tmpdir(), `no-such-font-${runTag()}.ttf`);
+    const r = tenantctl(["dashboards", "acme", "--font", missing]);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`tenantctl: invalid option --font: 1 problem\n  - --font: got ${JSON.stringify(missing)}; no such file (expected a .ttf or .otf font file)\n`);
+    expect(r.status).toBe(2);
+  });
+
   it("answers well under a second, faster than loading @pulumi/pulumi alone", () => {
     ensureBuilt();
     const refuse = bestOf(3, () => expect(tenantctl(["plan", "Admin"], {}, [], BIN).status).toBe(2));
