@@ -48,6 +48,8 @@ export interface MockRunOptions {
   placeholders?: AwsLocation;
   /** Overrides state for some resources (e.g. local mode's real passwords); falls back to placeholders. */
   state?: StateFn;
+  /** Called with each resource as it is registered (also when the program fails later). */
+  onRegistered?: (r: RecordedResource) => void;
   /** Answers provider functions (invokes); unmocked calls throw. */
   call?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
 }
@@ -96,7 +98,10 @@ export function containsSecret(v: unknown): boolean {
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
 
-  constructor(mocks: pulumi.runtime.Mocks) {
+  constructor(
+    mocks: pulumi.runtime.Mocks,
+    private readonly onRegistered?: (r: RecordedResource) => void,
+  ) {
     super(mocks);
   }
 
@@ -117,6 +122,7 @@ class RecordingMonitor extends MockMonitor {
           state: pulumi.runtime.deserializeProperties(res.getObject()),
           provider: req.getProvider() || undefined,
         });
+        this.onRegistered?.(this.recorded[this.recorded.length - 1]!);
       }
       callback(err, res);
     });
@@ -150,7 +156,7 @@ async function runOnce<T>(program: () => T | Promise<T>, options: MockRunOptions
   const stack = options.stack ?? "dev";
   const preview = options.preview ?? false;
   await pulumi.runtime.setMocks(mocks, project, stack, preview);
-  const monitor = new RecordingMonitor(mocks);
+  const monitor = new RecordingMonitor(mocks, options.onRegistered);
   pulumi.runtime.setMockOptions(monitor, project, stack, preview);
 
   // A program that throws must reject this run, not leave rejected promises behind: the stack's

@@ -31,20 +31,16 @@ const SECRET = [`${NS}:postgresAdminPassword`];
 
 /** index.ts's program under mocks in this process: what it registered, or the error it threw. */
 async function runIndex(cfg: Record<string, string>): Promise<{ error: unknown; resources: RecordedResource[] }> {
-  let resources: RecordedResource[] = [];
-  const run = runUnderMocks(
+  const resources: RecordedResource[] = [];
+  const error = await runUnderMocks(
     async () => {
       pulumi.runtime.setAllConfig(cfg, SECRET);
       // index.ts: `export = readStackConfig().then(tenantProgram);`
       return readStackConfig().then(tenantProgram);
     },
-    { stack: "acme", state: (a) => void resources.push({ type: a.type } as RecordedResource) },
-  );
-  const error = await run.then(
-    (r) => {
-      resources = r.resources;
-      return undefined;
-    },
+    { stack: "acme", onRegistered: (r) => resources.push(r) },
+  ).then(
+    () => undefined,
     (e: unknown) => e,
   );
   return { error, resources };
@@ -81,6 +77,13 @@ describe("index.ts under Pulumi's TypeScript loader", () => {
 });
 
 describe("index.ts refuses bad stack config naming the key, before declaring anything", () => {
+  it("(the same run with good config registers the tenant, so an empty list below means nothing was declared)", async () => {
+    const { error, resources } = await runIndex(config());
+    expect(error).toBeUndefined();
+    expect(resources.map((r) => r.type)).toContain("controlcore:tenant:TenantStack");
+    expect(resources.length).toBeGreaterThan(50);
+  });
+
   it("a tenant ID that is not a DNS label", async () => {
     const { error, resources } = await runIndex(config({ [`${NS}:tenantId`]: "Admin" }));
     expect(problemsOf(error)).toContainEqual({ path: "tenantId", message: expect.stringContaining('it contains "A": uppercase letters are not allowed') });
