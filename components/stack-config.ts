@@ -26,37 +26,6 @@ export function stackConfigSource(): string {
   return `stack config of stack ${JSON.stringify(pulumi.getStack())} (namespace ${CONFIG_NAMESPACE})`;
 }
 
-/**
- * The stack's `aws:` config (profile, assumeRoles, allowedAccountIds, ...) as provider arguments,
- * for the explicit providers the program creates: an explicit provider does not read the stack's
- * `aws:` config, so without this the us-east-1 provider would run with ambient credentials.
- * `aws:region` is left out (each explicit provider sets its own); secret keys stay secret.
- */
-export function awsProviderArgsFromConfig(all: Record<string, string> = pulumi.runtime.allConfig()): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(all)) {
-    if (!key.startsWith("aws:") || key === "aws:region") continue;
-    const name = key.slice("aws:".length);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // a plain string
-    }
-    out[name] = isSecretKey(key) ? pulumi.secret(value) : value;
-  }
-  return out;
-}
-
-/** AWS provider settings that are credentials, kept secret even when set without --secret. */
-const AWS_CREDENTIAL_KEYS = new Set(["aws:accessKey", "aws:secretKey", "aws:token"]);
-
-function isSecretKey(key: string): boolean {
-  // The SDK tracks which config keys were set with --secret; its d.ts does not declare the check.
-  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-  return AWS_CREDENTIAL_KEYS.has(key) || isConfigSecret?.(key) === true;
-}
-
 /** Reads and validates the stack's config; throws one InputError naming every bad key. */
 export async function readStackConfig(): Promise<TenantProgramArgs> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -151,7 +120,7 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
   if (tenant) {
     problems.push(
       ...(plan && platform && tenantId !== undefined
-        ? tenantStackProblems({ tenantId, plan: plan.plan, platform, tenant })
+        ? tenantStackProblems({ tenantId, plan: plan.plan, platform, tenant, hasKubeconfig: kubeconfig !== undefined })
         : tenantSettingsProblems(tenant, plan?.plan, platform ?? {})),
     );
   }
@@ -164,7 +133,6 @@ export async function readStackConfig(): Promise<TenantProgramArgs> {
     platform,
     secrets: { postgresAdminPassword, ...(kubeconfig ? { kubeconfig } : {}) },
     ...(tenant ? { tenant } : {}),
-    awsProviderArgs: awsProviderArgsFromConfig(),
   };
 }
 

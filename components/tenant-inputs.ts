@@ -14,9 +14,11 @@
 import { type Plan, PlanSchema } from "../plans/schema";
 import { keysAt, type Problem } from "./errors";
 import { tenantIdentityProblems } from "./identity/tenant-identity";
+import { tenantNamespaceProblems } from "./kubernetes/tenant-namespace";
 import { tenantMonitoringProblems } from "./monitoring/tenant-monitoring";
 import { tenantIdProblems, tenantNames, tenantTags } from "./naming";
 import { missingPlatformSections, needsIdentity, type PlatformConfig, type TenantSettings } from "./platform-config";
+import { planTenantNetwork } from "./network/tenant-network";
 import { redisNamespaceProblems } from "./redis/redis-namespace";
 import { s3TenantPrefixProblems } from "./s3/s3-tenant-prefix";
 import { SecurityPlatformSchema, TenantSecuritySchema } from "./security/config";
@@ -28,6 +30,8 @@ export interface TenantInputs {
   readonly plan: Plan;
   readonly platform: PlatformConfig;
   readonly tenant?: TenantSettings;
+  /** Whether a kubeconfig secret is configured (its value is not needed to validate). */
+  readonly hasKubeconfig?: boolean;
 }
 
 /** The plan's top-level keys, from its schema. */
@@ -104,6 +108,33 @@ export function tenantStackProblems(args: TenantInputs): Problem[] {
         // Declared by TenantIdentity: an Output here, which the validator leaves to the component.
         kmsKeyArn: DEFERRED_OUTPUT,
         tags,
+      }),
+    );
+  }
+  if (plan.network_isolation && platform.network) {
+    problems.push(
+      ...planTenantNetwork({
+        names,
+        network: platform.network,
+        ...(tenant.network ? { tenant: tenant.network } : {}),
+        planName: plan.name,
+        cdnEnabled: plan.network.cdn_enabled,
+        rateLimiting: plan.rate_limiting,
+        limits: plan.limits,
+        tags,
+      }).problems,
+    );
+  }
+  if (platform.kubernetes) {
+    problems.push(
+      ...tenantNamespaceProblems({
+        planName: plan.name,
+        platform: platform.kubernetes,
+        // The kubeconfig is a secret the boundary does not read; the context check applies without it.
+        ...(args.hasKubeconfig ? { kubeconfig: "(set)" } : {}),
+        redis: plan.redis_namespace,
+        redisDedicated: plan.redis_namespace && plan.dedicated_resources,
+        awsApis: { s3Prefix: plan.s3_prefix, securityIsolation: plan.security_isolation },
       }),
     );
   }

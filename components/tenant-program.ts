@@ -7,7 +7,7 @@
 import type { LoadedPlan } from "../plans/load";
 import type { PlatformConfig, PlatformSecrets, TenantSettings } from "./platform-config";
 import type { TenantStackOutputs } from "./tenant-outputs";
-import { TenantStack } from "./tenant-stack";
+import { TenantStack, type TenantStackArgs } from "./tenant-stack";
 
 export interface TenantProgramArgs {
   readonly tenantId: string;
@@ -15,8 +15,8 @@ export interface TenantProgramArgs {
   readonly platform: PlatformConfig;
   readonly secrets: PlatformSecrets;
   readonly tenant?: TenantSettings;
-  /** Settings of the explicit AWS providers (the stack's `aws:` config). @default {} */
-  readonly awsProviderArgs?: Record<string, unknown>;
+  /** Settings of the explicit AWS providers. @default the stack's `aws:` config */
+  readonly awsProviderArgs?: TenantStackArgs["awsProviderArgs"];
 }
 
 /** The stack outputs of a tenant: the TenantStack's outputs plus where its plan came from. */

@@ -5,6 +5,7 @@
  * Every input is validated by {@link tenantStackProblems} before anything is registered, and
  * every problem of every child is reported at once (`components/tenant-inputs.ts`).
  */
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../plans/schema";
 import { InputError } from "./errors";
@@ -35,11 +36,12 @@ export interface TenantStackArgs {
   readonly tenant?: TenantSettings;
   /**
    * Settings of the explicit AWS providers this stack creates (the us-east-1 provider of
-   * CloudFront certificates): the stack's own `aws:` config (profile, assumeRoles,
-   * allowedAccountIds), since an explicit provider does not read it.
-   * @default {} (ambient credentials)
+   * CloudFront certificates). An explicit provider does not read the stack's `aws:` config, so
+   * without them it would run with ambient credentials (another profile, no assumed role).
+   * @default the stack's own `aws:` config (profile, assumeRoles, allowedAccountIds...), read by
+   * `awsProviderArgsFromConfig`
    */
-  readonly awsProviderArgs?: Record<string, unknown>;
+  readonly awsProviderArgs?: Omit<aws.ProviderArgs, "region">;
 }
 
 /** The type token of the component. */
@@ -73,7 +75,7 @@ export class TenantStack extends pulumi.ComponentResource {
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate everything before anything is declared: bad input must not leave half a tenant
     // behind, and every problem of every child is reported at once.
-    const problems = tenantStackProblems(args);
+    const problems = tenantStackProblems({ ...args, hasKubeconfig: args.secrets.kubeconfig !== undefined });
     if (problems.length > 0) throw new InputError(`inputs of tenant ${JSON.stringify(args.tenantId)}`, problems);
     super(TENANT_STACK_TYPE, name, {}, opts);
     this.names = tenantNames(args.tenantId);
@@ -191,7 +193,7 @@ export class TenantStack extends pulumi.ComponentResource {
           // API Gateway meters exactly the keys stored in the tenant's secrets.
           ...(this.security ? { apiKeyValues: Object.fromEntries(Object.entries(this.security.apiKeys).map(([k, v]) => [k, v.value])) } : {}),
           // The us-east-1 provider gets the stack's aws: settings, not ambient credentials.
-          awsProviderArgs: TenantNetwork.stackAwsProviderArgs(),
+          awsProviderArgs: args.awsProviderArgs ?? TenantNetwork.stackAwsProviderArgs(),
           tags,
         },
         { parent: this },

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../errors";
+import { InputError, type Problem } from "../errors";
 import type { TenantNames } from "../naming";
 import type { KubernetesPlatform, KubernetesSettings } from "./config";
 import {
@@ -82,25 +82,43 @@ export interface TenantNamespaceArgs {
   readonly operatorGroups?: readonly string[];
 }
 
-/** Checks the arguments and builds every manifest; throws before any resource exists. */
-function tenantNamespaceManifests(name: string, args: TenantNamespaceArgs) {
-  const { names, planName, settings, platform } = args;
-  const binding = args.principalBinding ?? platform.principalBinding;
-  if (args.provider !== undefined && args.kubeconfig !== undefined) {
-    throw new Error(`TenantNamespace ${name}: provider and kubeconfig cannot be combined; pass one`);
-  }
-  if (args.provider === undefined && args.kubeconfig === undefined && platform.context === undefined) {
-    throw new Error(
-      `TenantNamespace ${name}: no Kubernetes cluster given; expected a kubeconfig secret, platform.kubernetes.context, or a provider (the default provider is never used)`,
-    );
-  }
-  const choice = {
+/** What the NetworkPolicies open for the tenant, from the arguments. */
+function dataStoreChoice(args: TenantNamespaceArgs) {
+  return {
     redis: args.redis ?? true,
     ...(args.redisCell !== undefined ? { redisCell: args.redisCell } : {}),
     redisDedicated: args.redisDedicated ?? false,
     awsApis: args.awsApis ?? {},
   };
-  const problems = awsEgressProblems(platform, binding, choice, planName);
+}
+
+/**
+ * Every problem with the arguments (empty when valid): the cluster to use, and the AWS API
+ * endpoints the tenant's plan needs egress to. Paths are the config keys.
+ */
+export function tenantNamespaceProblems(args: Omit<TenantNamespaceArgs, "names" | "settings" | "maxBouncers">): Problem[] {
+  const { platform } = args;
+  const problems: Problem[] = [];
+  if (args.provider !== undefined && args.kubeconfig !== undefined) {
+    problems.push({ path: "kubeconfig", message: "given together with a provider; expected one of them, not both" });
+  }
+  if (args.provider === undefined && args.kubeconfig === undefined && platform.context === undefined) {
+    problems.push({
+      path: "platform.kubernetes.context",
+      message: "got nothing, and no kubeconfig is set; expected a kubeconfig secret (config key kubeconfig) or a context name (the default provider is never used)",
+    });
+  }
+  const binding = args.principalBinding ?? platform.principalBinding;
+  problems.push(...awsEgressProblems(platform, binding, dataStoreChoice(args as TenantNamespaceArgs), args.planName));
+  return problems;
+}
+
+/** Checks the arguments and builds every manifest; throws before any resource exists. */
+function tenantNamespaceManifests(name: string, args: TenantNamespaceArgs) {
+  const { names, planName, settings, platform } = args;
+  const binding = args.principalBinding ?? platform.principalBinding;
+  const choice = dataStoreChoice(args);
+  const problems = tenantNamespaceProblems(args);
   if (problems.length > 0) throw new InputError(`TenantNamespace ${name} arguments`, problems);
   return {
     ns: namespaceManifest(names, planName),

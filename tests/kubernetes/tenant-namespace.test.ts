@@ -271,13 +271,15 @@ describe("TenantNamespace: refusals", () => {
     const { kubeconfig: _k, ...args } = PRO_ARGS;
     const { context: _c, ...platform } = PLATFORM;
     expect(await construct({ ...args, platform })).toThrow(
-      "TenantNamespace t-acme-k8s: no Kubernetes cluster given; expected a kubeconfig secret, platform.kubernetes.context, or a provider (the default provider is never used)",
+      "invalid TenantNamespace t-acme-k8s arguments: 1 problem\n  - platform.kubernetes.context: got nothing, and no kubeconfig is set; expected a kubeconfig secret (config key kubeconfig) or a context name (the default provider is never used)",
     );
   });
 
   it("refuses a provider together with a kubeconfig", async () => {
     const provider = Object.create(null) as NonNullable<TenantNamespaceArgs["provider"]>;
-    expect(await construct({ ...PRO_ARGS, provider })).toThrow("TenantNamespace t-acme-k8s: provider and kubeconfig cannot be combined; pass one");
+    expect(await construct({ ...PRO_ARGS, provider })).toThrow(
+      "invalid TenantNamespace t-acme-k8s arguments: 1 problem\n  - kubeconfig: given together with a provider; expected one of them, not both",
+    );
   });
 
   it("refuses IRSA without a role ARN, an unknown Redis cell, a foreign operator group and inconsistent quotas", async () => {

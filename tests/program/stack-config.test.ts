@@ -1,8 +1,8 @@
 /**
  * Reading stack config: every key is validated before any problem is reported, all problems
- * come in one error whose paths are the config keys a user edits, an unknown key is answered
- * with the schema's keys and a "did you mean", and the stack's `aws:` settings reach the explicit
- * providers.
+ * come in one error whose paths are the config keys a user edits, and an unknown key is
+ * answered with the schema's keys and a "did you mean". (The stack's `aws:` settings reaching the
+ * explicit providers: tests/network/tenant-stack-wiring.test.ts.)
  */
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,12 +24,7 @@ async function read(config: Record<string, unknown>, secretKeys: string[] = [`${
     const { readStackConfig } = await import("../../components/stack-config.js");
     try {
       const args = await readStackConfig();
-      const aws = args.awsProviderArgs ?? {};
-      // Which values are secret Outputs, seen before the run resolves the outputs returned.
-      const secret = await Promise.all(
-        Object.entries(aws).map(async ([k, v]) => [k, pulumi.Output.isInstance(v) ? await (v as unknown as { isSecret: Promise<boolean> }).isSecret : false] as const),
-      );
-      return { ok: true as const, tenantId: args.tenantId, aws, secret: Object.fromEntries(secret), plan: args.plan.plan.name };
+      return { ok: true as const, tenantId: args.tenantId, plan: args.plan.plan.name };
     } catch (e) {
       return { ok: false as const, message: (e as Error).message, problems: (e as { problems?: unknown }).problems };
     }
@@ -84,31 +79,5 @@ describe("readStackConfig", () => {
         message: expect.stringContaining("wildcards are refused because credentials are allowed"),
       },
     ]);
-  });
-
-  it("passes the stack's aws: settings to the explicit providers, credentials as secrets, the region left out", async () => {
-    const out = await read(
-      {
-        ...base,
-        "aws:region": "eu-west-1",
-        "aws:profile": "controlcore-deployer",
-        "aws:allowedAccountIds": ["123456789012"],
-        "aws:assumeRoles": [{ roleArn: "arn:aws:iam::123456789012:role/controlcore-deployer" }],
-        "aws:secretKey": "shh",
-      },
-      [`${NS}:postgresAdminPassword`, "aws:secretKey"],
-    );
-    expect(out).toMatchObject({ ok: true });
-    const aws = (out as { aws: Record<string, unknown> }).aws;
-    expect(Object.keys(aws).sort()).toEqual(["allowedAccountIds", "assumeRoles", "profile", "secretKey"]);
-    expect(aws.profile).toBe("controlcore-deployer");
-    expect(aws.allowedAccountIds).toEqual(["123456789012"]);
-    expect(aws.assumeRoles).toEqual([{ roleArn: "arn:aws:iam::123456789012:role/controlcore-deployer" }]);
-    expect((out as { secret: Record<string, boolean> }).secret).toEqual({
-      profile: false,
-      allowedAccountIds: false,
-      assumeRoles: false,
-      secretKey: true,
-    });
   });
 });

@@ -96,12 +96,14 @@ describe("TenantStack", () => {
       try {
         new TenantStack("acme", {
           tenantId: "acme",
-          // A retention the shared bucket has no class for, an unknown Redis cell, two bad CORS origins.
+          // A retention the shared bucket has no class for, an unknown Redis cell, a malformed custom
+          // domain and two bad CORS origins: five children's problems in one error.
           plan: loadPlan("pro", { limits: { backup_retention_days: 45 } }).plan,
           platform,
           secrets: { postgresAdminPassword: "pw" },
           tenant: {
             redisCell: "cell-z",
+            network: { customDomain: { name: "not a domain", stage: "verify" } },
             security: { corsAllowedOrigins: ["https://*.acme.example", "http://app.acme.example"], jwtKeySlots: ["a"], apiKeyNames: ["primary"] },
           },
         });
@@ -111,10 +113,12 @@ describe("TenantStack", () => {
       }
     });
     const lines = run.outputs.error!.split("\n");
-    expect(lines[0]).toBe('invalid inputs of tenant "acme": 4 problems');
+    expect(lines[0]).toBe('invalid inputs of tenant "acme": 6 problems');
     expect(lines.slice(1).map((l) => l.split(":")[0])).toEqual([
       "  - plan.limits.backup_retention_days",
       "  - redisCell",
+      "  - customDomain",
+      "  - customDomain",
       "  - corsAllowedOrigins.0",
       "  - corsAllowedOrigins.1",
     ]);
