@@ -128,6 +128,24 @@ export function planTenantNetwork(args: TenantNetworkArgs): { problems: Problem[
   };
 }
 
+/** What a tenant's network publishes (no credential). */
+export interface TenantNetworkOutputs {
+  /** `<id>.<baseDomain>`. */
+  readonly subdomain: string;
+  /** The tenant's own domain, when it has one. */
+  readonly customDomain: string | undefined;
+  /** `https://<subdomain>`. */
+  readonly url: string;
+  /** The tenant's certificate (us-east-1), when it has its own. */
+  readonly certificateArn: pulumi.Output<string> | undefined;
+  /** Records the customer creates in its own zone (custom domain validation and routing). */
+  readonly customerDnsRecords: pulumi.Output<CustomerDnsRecord[]>;
+  /** What the edge enforces for the tenant, and where. */
+  readonly rateLimits: RateLimitEnforcement;
+  /** Per API key name, its API Gateway key ID (API Gateway entry points only). */
+  readonly apiKeyIds: Readonly<Record<string, pulumi.Output<string>>> | undefined;
+}
+
 export class TenantNetwork extends pulumi.ComponentResource {
   readonly hostnames: TenantHostnames;
   readonly certificate: TenantCertificate | undefined;
@@ -212,8 +230,11 @@ export class TenantNetwork extends pulumi.ComponentResource {
     this.registerOutputs(this.outputs());
   }
 
-  /** The tenant's network outputs, for the TenantStack's outputs. */
-  outputs(): Record<string, unknown> {
+  /**
+   * The tenant's network outputs, for the TenantStack's outputs. The API key values are not among
+   * them: they are the tenant's secrets (SecurityCredentials), not repeated in stack outputs.
+   */
+  outputs(): TenantNetworkOutputs {
     return {
       subdomain: this.hostnames.subdomain,
       customDomain: this.hostnames.customDomain,
@@ -222,7 +243,6 @@ export class TenantNetwork extends pulumi.ComponentResource {
       customerDnsRecords: this.customerDnsRecords,
       rateLimits: this.rateLimits,
       apiKeyIds: this.rateLimit?.apiKeyIds,
-      apiKeyValues: this.apiKeyValues,
     };
   }
 }
