@@ -4,6 +4,7 @@
  * children of S3TenantPrefix, map onto it through aliases instead of replacing them.
  */
 import * as path from "node:path";
+import type * as P from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { runUnderMocks } from "../../cli/engine/mock-engine";
 import { readStackFile } from "../../cli/engine/stack-file";
@@ -42,10 +43,10 @@ async function identityUrns(plan: string, overrides?: Record<string, unknown>) {
     });
     const identity = stack.identity;
     if (!identity) return { declared: false as const };
-    type Internal = { urn: pulumi.Output<string>; __aliases?: pulumi.Output<string>[]; __name?: string };
+    type Internal = { urn: P.Output<string>; __aliases?: P.Output<string>[]; __name?: string };
     // What the engine matches old state against: the resource's URN, its own aliases, and the
     // aliases it inherits from its parent's (Pulumi's allAliases, as the SDK computes them).
-    const answersTo = (r: pulumi.Resource, parent: pulumi.Resource) => {
+    const answersTo = (r: P.Resource, parent: P.Resource) => {
       const self = r as unknown as Internal;
       const p = parent as unknown as Internal;
       const inherited = allAliases([], self.__name!, (r as unknown as { __pulumiType: string }).__pulumiType, parent, p.__name!);

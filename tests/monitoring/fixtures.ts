@@ -2,10 +2,9 @@
 import { stableUuid } from "../../cli/engine/placeholders";
 import { loadPlan } from "../../plans/load";
 import type { Plan } from "../../plans/schema";
-import { tenantNames, type TenantNames } from "../../components/naming";
+import { tenantNames, tenantTags, type TenantNames } from "../../components/naming";
 import { type MonitoringPlanSettings, parseMonitoringPlanSettings } from "../../components/monitoring/config";
 import type { DashboardInputs } from "../../components/monitoring/dashboards";
-import { tenantTags } from "../../components/tenant-stack";
 
 export const ACCOUNT = "111122223333";
 export const REGION = "us-east-1";
