@@ -132,6 +132,8 @@ export function tenantStackProblems(args: TenantInputs): Problem[] {
         platform: platform.kubernetes,
         // The kubeconfig is a secret the boundary does not read; the context check applies without it.
         ...(args.hasKubeconfig ? { kubeconfig: "(set)" } : {}),
+        // The principal is TenantIdentity's role, declared when the plan needs the identity.
+        ...(needsIdentity(plan) && platform.s3 ? { principalRoleArn: DEFERRED_OUTPUT } : {}),
         redis: plan.redis_namespace,
         redisDedicated: plan.redis_namespace && plan.dedicated_resources,
         awsApis: { s3Prefix: plan.s3_prefix, securityIsolation: plan.security_isolation },

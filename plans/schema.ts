@@ -104,6 +104,16 @@ export const PlanSchema = PlanObject.superRefine((plan, ctx) => {
       message: `database_schema must be ${ownSchema} when isolation_level is "${plan.isolation_level}" (a tenant has a schema of its own exactly at the database and schema levels)`,
     });
   }
+  // Every bouncer the plan allows must be schedulable inside the namespace's pod quota.
+  const bouncerPods = plan.limits.max_bouncers * plan.kubernetes.pods_per_bouncer;
+  if (bouncerPods > plan.kubernetes.max_pods) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["kubernetes", "max_pods"],
+      input: plan.kubernetes.max_pods,
+      message: `got ${plan.kubernetes.max_pods}; expected at least the bouncer pods the plan allows, limits.max_bouncers (${plan.limits.max_bouncers}) × kubernetes.pods_per_bouncer (${plan.kubernetes.pods_per_bouncer}) = ${bouncerPods}: raise max_pods or lower one of them`,
+    });
+  }
   if (plan.rate_limiting.burst_limit < plan.rate_limiting.requests_per_minute) {
     ctx.addIssue({
       code: "custom",

@@ -109,6 +109,13 @@ export function tenantNamespaceProblems(args: Omit<TenantNamespaceArgs, "names" 
     });
   }
   const binding = args.principalBinding ?? platform.principalBinding;
+  if (binding === "irsa" && args.principalRoleArn === undefined) {
+    problems.push({
+      path: "platform.kubernetes.principalBinding",
+      message:
+        'got "irsa", but the tenant has no AWS principal (its plan enables none of s3_prefix, security_isolation, monitoring_isolation); expected "pod-identity", or a plan that declares the tenant\'s identity',
+    });
+  }
   problems.push(...awsEgressProblems(platform, binding, dataStoreChoice(args as TenantNamespaceArgs), args.planName));
   return problems;
 }

@@ -283,7 +283,9 @@ describe("TenantNamespace: refusals", () => {
   });
 
   it("refuses IRSA without a role ARN, an unknown Redis cell, a foreign operator group and inconsistent quotas", async () => {
-    expect(await construct({ ...PRO_ARGS, principalBinding: "irsa" })).toThrow('principalBinding "irsa" needs principalRoleArn');
+    expect(await construct({ ...PRO_ARGS, principalBinding: "irsa" })).toThrow(
+      '  - platform.kubernetes.principalBinding: got "irsa", but the tenant has no AWS principal',
+    );
     expect(await construct({ ...PRO_ARGS, redisCell: "cell-7" })).toThrow('Redis cell "cell-7" has no entry in kubernetes.dataStoreCidrs.redisCells');
     expect(await construct({ ...PRO_ARGS, operatorGroups: ["controlcore:tenant-globex:operators"] })).toThrow(
       "it names tenant-globex, which is not tenant acme's namespace",

@@ -80,6 +80,10 @@ describe("plan refusals", () => {
     [{ rate_limiting: { burst_limit: 10 } }, "rate_limiting.burst_limit: burst_limit must be at least requests_per_minute (1000)"],
     [{ limits: { max_policies: 2.5 } }, "limits.max_policies: got 2.5; Invalid input: expected int, received number"],
     [{ database: { connection_limit: 5000 } }, "database.connection_limit: got 5000; Too big: expected number to be <=1000"],
+    [
+      { limits: { max_bouncers: 21 } },
+      "kubernetes.max_pods: got 20; expected at least the bouncer pods the plan allows, limits.max_bouncers (21) × kubernetes.pods_per_bouncer (1) = 21: raise max_pods or lower one of them",
+    ],
   ])("refuses inconsistent overrides %j", (overrides, message) => {
     expect(problems(() => loadPlan("pro", overrides))).toEqual([message]);
   });
