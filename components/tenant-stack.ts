@@ -11,16 +11,15 @@ import type { Plan } from "../plans/schema";
 import { InputError } from "./errors";
 import { TenantIdentity } from "./identity/tenant-identity";
 import { TenantNamespace } from "./kubernetes/tenant-namespace";
-import { monitoringKeyPolicyStatements } from "./monitoring/policies";
 import { TenantMonitoring } from "./monitoring/tenant-monitoring";
-import { type TenantNames, tenantNames, tenantTags } from "./naming";
+import type { TenantNames } from "./naming";
 import { TenantNetwork } from "./network/tenant-network";
-import { type PlatformConfig, type PlatformSecrets, type TenantSettings, needsIdentity } from "./platform-config";
+import type { PlatformConfig, PlatformSecrets, TenantSettings } from "./platform-config";
 import { PostgresSchemaWithRls } from "./postgres/postgres-schema-with-rls";
 import { RedisNamespace } from "./redis/redis-namespace";
 import { S3TenantPrefix } from "./s3/s3-tenant-prefix";
 import { SecurityCredentials } from "./security/security-credentials";
-import { resolvedSecuritySettings, tenantStackProblems } from "./tenant-inputs";
+import { tenantChildArgs, tenantStackProblems } from "./tenant-inputs";
 import { type TenantStackOutputs, tenantStackOutputs } from "./tenant-outputs";
 
 export interface TenantStackArgs {
@@ -78,10 +77,10 @@ export class TenantStack extends pulumi.ComponentResource {
     const problems = tenantStackProblems({ ...args, hasKubeconfig: args.secrets.kubeconfig !== undefined });
     if (problems.length > 0) throw new InputError(`inputs of tenant ${JSON.stringify(args.tenantId)}`, problems);
     super(TENANT_STACK_TYPE, name, {}, opts);
-    this.names = tenantNames(args.tenantId);
-    const { plan, platform, secrets } = args;
-    const tenant = args.tenant ?? {};
-    const tags = tenantTags(this.names, plan.name);
+    // The children's plain arguments, exactly as validated above; Outputs are added here.
+    const child = tenantChildArgs(args);
+    this.names = child.names;
+    const { plan, secrets } = args;
 
     this.postgres = new PostgresSchemaWithRls(
       `${name}-postgres`,
@@ -90,22 +89,17 @@ export class TenantStack extends pulumi.ComponentResource {
         isolationLevel: plan.isolation_level,
         limits: plan.limits,
         database: plan.database,
-        postgres: platform.postgres,
+        postgres: args.platform.postgres,
         adminPassword: secrets.postgresAdminPassword,
       },
       { parent: this },
     );
 
-    if (needsIdentity(plan) && platform.s3) {
-      const scope = { names: this.names, region: platform.s3.region, accountId: platform.s3.accountId };
+    if (child.identity) {
       this.identity = new TenantIdentity(
         `${name}-identity`,
         {
-          names: this.names,
-          tags,
-          platform: platform.s3,
-          // CloudWatch Logs and alarms use the tenant key for the tenant's log groups and topic.
-          ...(plan.monitoring_isolation ? { keyPolicyServiceStatements: monitoringKeyPolicyStatements(scope) } : {}),
+          ...child.identity,
           // Until 0.2 the key, alias and principal were children of the S3 component.
           movedFrom: { name: `${name}-s3`, urn: pulumi.createUrn(`${name}-s3`, "controlcore:s3:S3TenantPrefix", this) },
         },
@@ -114,109 +108,46 @@ export class TenantStack extends pulumi.ComponentResource {
     }
     const identity = this.identity;
 
-    if (plan.redis_namespace && platform.redis) {
-      this.redis = new RedisNamespace(
-        `${name}-redis`,
-        {
-          names: this.names,
-          settings: plan.redis,
-          dedicated: plan.dedicated_resources,
-          platform: platform.redis,
-          ...(tenant.redisCell !== undefined ? { cell: tenant.redisCell } : {}),
-          tags,
-        },
-        { parent: this },
-      );
-    }
+    if (child.redis) this.redis = new RedisNamespace(`${name}-redis`, child.redis, { parent: this });
 
-    if (plan.s3_prefix && platform.s3 && identity) {
-      this.s3 = new S3TenantPrefix(
-        `${name}-s3`,
-        {
-          names: this.names,
-          tags,
-          backupRetentionDays: plan.limits.backup_retention_days,
-          dedicated: plan.dedicated_resources,
-          platform: platform.s3,
-          identity,
-        },
-        { parent: this },
-      );
-    }
+    if (child.s3 && identity) this.s3 = new S3TenantPrefix(`${name}-s3`, { ...child.s3, identity }, { parent: this });
 
-    if (plan.security_isolation && platform.s3 && identity) {
-      const sec = resolvedSecuritySettings(tenant, platform);
+    if (child.security && identity) {
       this.security = new SecurityCredentials(
         `${name}-security`,
-        {
-          names: this.names,
-          kmsKeyArn: identity.kmsKeyArn,
-          tenantPrincipalArn: identity.principalRoleArn,
-          deployerRoleArn: platform.s3.deployerRoleArn,
-          adminRoleArn: platform.s3.keyAdminRoleArn,
-          tags,
-          ...sec,
-        },
+        { names: this.names, tags: child.tags, kmsKeyArn: identity.kmsKeyArn, tenantPrincipalArn: identity.principalRoleArn, ...child.security },
         { parent: this },
       );
     }
 
-    if (plan.monitoring_isolation && platform.s3 && identity) {
-      this.monitoring = new TenantMonitoring(
-        `${name}-monitoring`,
-        {
-          names: this.names,
-          planName: plan.name,
-          limits: plan.limits,
-          rateLimiting: plan.rate_limiting,
-          monitoring: plan.monitoring,
-          ...(platform.monitoring ? { platform: platform.monitoring } : {}),
-          region: platform.s3.region,
-          kmsKeyArn: identity.kmsKeyArn,
-          tags,
-        },
-        { parent: this },
-      );
+    if (child.monitoring && identity) {
+      this.monitoring = new TenantMonitoring(`${name}-monitoring`, { ...child.monitoring, kmsKeyArn: identity.kmsKeyArn }, { parent: this });
     }
 
-    if (plan.network_isolation && platform.network) {
+    if (child.network) {
+      const security = this.security;
       this.network = new TenantNetwork(
         `${name}-network`,
         {
-          names: this.names,
-          network: platform.network,
-          ...(tenant.network ? { tenant: tenant.network } : {}),
-          planName: plan.name,
-          cdnEnabled: plan.network.cdn_enabled,
-          rateLimiting: plan.rate_limiting,
-          limits: plan.limits,
+          ...child.network,
           // API Gateway meters exactly the keys stored in the tenant's secrets.
-          ...(this.security ? { apiKeyValues: Object.fromEntries(Object.entries(this.security.apiKeys).map(([k, v]) => [k, v.value])) } : {}),
+          ...(security ? { apiKeyValues: Object.fromEntries(Object.entries(security.apiKeys).map(([k, v]) => [k, v.value])) } : {}),
           // The us-east-1 provider gets the stack's aws: settings, not ambient credentials.
           awsProviderArgs: args.awsProviderArgs ?? TenantNetwork.stackAwsProviderArgs(),
-          tags,
         },
         { parent: this },
       );
     }
 
-    if (platform.kubernetes) {
+    if (child.kubernetes) {
       const placement = this.redis?.placement;
       this.kubernetes = new TenantNamespace(
         `${name}-k8s`,
         {
-          names: this.names,
-          planName: plan.name,
-          settings: plan.kubernetes,
-          maxBouncers: plan.limits.max_bouncers,
-          platform: platform.kubernetes,
+          ...child.kubernetes,
           ...(secrets.kubeconfig !== undefined ? { kubeconfig: secrets.kubeconfig } : {}),
           ...(identity ? { principalRoleArn: identity.principalRoleArn } : {}),
-          redis: plan.redis_namespace,
           ...(placement?.kind === "pooled" ? { redisCell: placement.cell } : {}),
-          // Egress follows what the tenant uses: a dedicated cache's reader port, the AWS APIs of its plan.
-          redisDedicated: placement?.kind === "dedicated",
-          awsApis: { s3Prefix: plan.s3_prefix, securityIsolation: plan.security_isolation },
         },
         { parent: this },
       );
