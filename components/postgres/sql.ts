@@ -260,7 +260,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   remaining bigint;
   allowed bigint;
+  own text := ${l.tenantExpr};
 BEGIN
+  -- A row of another tenant is not this session's to count: row-level security's WITH CHECK,
+  -- which runs after BEFORE triggers, refuses it with its own error. No limit is looked up or
+  -- named first, so the refusal cannot depend on the other tenant's existence, limits or usage.
+  -- (own is NULL only for a session that is no tenant, e.g. the admin at the row level.)
+  IF own IS NOT NULL AND NEW.tenant_id IS DISTINCT FROM own THEN
+    RETURN NEW;
+  END IF;
   UPDATE ${limits} SET used = used + 1
     WHERE tenant_id = NEW.tenant_id AND limit_name = TG_ARGV[0] AND used < max_rows
     RETURNING max_rows INTO allowed;
@@ -433,7 +441,9 @@ ${tableDdl(l, l.tenantDefault)}
 ${rlsDdl(l, options.adminRole)}
 ${functionDdl(l)}
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${READ_WRITE_TABLES.map(t).join(", ")} TO ${group};
-GRANT SELECT, INSERT ON ${t("audit_log")} TO ${group};
+-- Audit rows are written by the audit trigger only (SECURITY DEFINER): tenants read their own.
+GRANT SELECT ON ${t("audit_log")} TO ${group};
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${t("audit_log")} FROM ${group};
 GRANT SELECT ON ${t("limits")} TO ${group};`,
     down: dropSharedWhenUnused(l, `EXISTS (SELECT 1 FROM ${tenants})`),
     tables: ownedTables(l, ["tenants"]),
@@ -461,7 +471,9 @@ DELETE FROM ${tenants} WHERE tenant_id = ${literal(names.id)};`,
 export function tenantTableGrants(l: PgLayout): Array<{ key: string; objects: string[]; privileges: string[] }> {
   return [
     { key: "tables", objects: READ_WRITE_TABLES.map((k) => l.tables[k]), privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
-    { key: "audit", objects: [l.tables.audit_log], privileges: ["SELECT", "INSERT"] },
+    // Read only: audit rows are written by the audit trigger (SECURITY DEFINER), with the true
+    // actor (session_user) and the server's time, never by the tenant.
+    { key: "audit", objects: [l.tables.audit_log], privileges: ["SELECT"] },
     { key: "limits", objects: [l.tables.limits], privileges: ["SELECT"] },
   ];
 }

@@ -76,7 +76,7 @@ describe("PostgresSchemaWithRls inputs", () => {
       database: "controlcore", schema: "tenant_acme", role: "tenant_acme", objectType: "table",
       objects: ["policies", "resources", "bouncers", "users"], privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
     });
-    expect(byName(kids, "acme-postgres-grant-audit").inputs.privileges).toEqual(["SELECT", "INSERT"]);
+    expect(byName(kids, "acme-postgres-grant-audit").inputs.privileges).toEqual(["SELECT"]);
     expect(byName(kids, "acme-postgres-grant-limits").inputs.privileges).toEqual(["SELECT"]);
     const provider = byName(kids, "acme-postgres-provider");
     expect(isSecretValue(provider.inputs.password)).toBe(true);
