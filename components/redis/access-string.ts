@@ -20,10 +20,13 @@
  *   (SCRIPT FLUSH/KILL, FUNCTION DELETE/FLUSH reach other tenants; EVALSHA/SCRIPT EXISTS tell
  *   whether another tenant loaded a script) and a script blocks the server for everyone;
  * - escape the database: SELECT, SWAPDB, MOVE and COPY (its DB option) are not granted;
- * - administer the server: no `@admin` or `@dangerous` command is granted. The data categories
- *   contain four of them on Redis 7.0 (SORT/SORT_RO, whose BY/GET patterns read arbitrary keys,
- *   PFDEBUG, PFSELFTEST), removed one by one right after the categories (a live test proves the
- *   list equals what the server flags); DUMP/RESTORE (crafted payloads) and WAIT are not granted.
+ * - administer the server: no `@admin` or `@dangerous` command is granted. The granted data
+ *   categories contain two of them on Redis 7.0 (SORT/SORT_RO, whose BY/GET patterns read
+ *   arbitrary keys), removed one by one right after the categories (a live test proves the list
+ *   equals what the server flags); DUMP/RESTORE (crafted payloads) and WAIT are not granted;
+ * - hold the shared server: commands whose time depends on what a key holds, on a COUNT the
+ *   client picks or on several keys' contents are removed by name too, DEL is replaced by UNLINK,
+ *   and the HyperLogLog and stream categories are not granted (`./command-cost.ts`).
  *
  * AUTH, HELLO, QUIT and RESET carry Redis's `no-auth` flag: ACL command rules never apply to
  * them, so the string does not mention them.
@@ -49,6 +52,7 @@
  * {@link tenantAccessString} emits exactly that shape.
  */
 import { type Problem, show, throwIfProblems } from "../errors";
+import { COST_REFUSED_COMMANDS } from "./command-cost";
 
 
 /**
@@ -65,24 +69,30 @@ export const DATA_CATEGORIES = [
   "hash",
   "string",
   "bitmap",
-  "hyperloglog",
   "geo",
-  "stream",
   "transaction",
 ] as const;
 
 /**
- * The commands of {@link DATA_CATEGORIES} that Redis 7.0 flags `@dangerous` or `@admin`, removed
- * right after the categories: SORT and SORT_RO (their BY/GET patterns read other keys), PFDEBUG,
- * PFSELFTEST. Named one by one because ACL describe (and so ElastiCache's stored form) never
- * writes `-@category` after `-@all`; `tests/redis/redis-access-string-canonical.test.ts` proves
- * against the live server that this is exactly the dangerous/admin part of the data categories.
+ * The commands of {@link DATA_CATEGORIES} that Redis 7.0 flags `@dangerous` or `@admin`: SORT and
+ * SORT_RO (their BY/GET patterns read other keys). `tests/redis/redis-access-string-canonical.test.ts`
+ * proves against the live server that this is exactly the dangerous/admin part of the data categories.
  */
-export const REMOVED_DATA_COMMANDS = ["sort", "sort_ro", "pfdebug", "pfselftest"] as const;
+export const DANGEROUS_DATA_COMMANDS = ["sort", "sort_ro"] as const;
 
-/** Keyspace commands granted one by one; every one takes key arguments. */
+/**
+ * Removed by name right after the categories: the dangerous ones, then the ones refused for their
+ * cost on a shared server (`components/redis/command-cost.ts`: whole-key reads, set algebra, COUNT
+ * arguments, geo searches, BITOP, LCS). Named one by one because ACL describe (and so
+ * ElastiCache's stored form) never writes `-@category` after `-@all`.
+ */
+export const REMOVED_DATA_COMMANDS: readonly string[] = [...DANGEROUS_DATA_COMMANDS, ...Object.keys(COST_REFUSED_COMMANDS)];
+
+/**
+ * Keyspace commands granted one by one; every one takes key arguments. DEL is not among them: it
+ * frees a collection on the main thread (O(N)); UNLINK does the same in a background thread.
+ */
 export const KEYSPACE_COMMANDS = [
-  "del",
   "unlink",
   "exists",
   "type",

@@ -1,5 +1,5 @@
 /**
- * The access string was rewritten into ElastiCache's canonical shape (no `-@dangerous -@admin`
+ * The access string is kept in ElastiCache's canonical shape (no `-@dangerous -@admin`
  * after `-@all`; categories in Redis's table order). Against the real Redis: the canonical string
  * grants exactly what the string it replaced granted — same keys, channels and command bitmap
  * (ACL GETUSER), the same ACL DRYRUN verdict for every command and subcommand the server knows —
@@ -9,15 +9,28 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATA_CATEGORIES, REMOVED_DATA_COMMANDS, tenantAccessString } from "../../components/redis/access-string";
+import { DANGEROUS_DATA_COMMANDS, DATA_CATEGORIES, REMOVED_DATA_COMMANDS, tenantAccessString } from "../../components/redis/access-string";
+import { COST_REFUSED_COMMANDS } from "../../components/redis/command-cost";
 import { adminClient } from "./live";
 
-/** The string declared before the canonical rewrite (commit 3e28bc5), written out by hand. */
+/**
+ * The same grants in the form declared before the canonical rewrite (commit 3e28bc5: `-@dangerous
+ * -@admin` after the categories), written out by hand, with the cost refusals of issue 8 (the
+ * HyperLogLog and stream categories and DEL left out, the costly data commands removed by name).
+ */
+const COST_REMOVALS =
+  "-sdiff -sdiffstore -sinter -sintercard -sinterstore -sunion -sunionstore -smembers -spop -srandmember -sscan " +
+  "-zdiff -zdiffstore -zinter -zintercard -zinterstore -zunion -zunionstore -zrange -zrangebylex -zrangebyscore -zrangestore " +
+  "-zrevrange -zrevrangebylex -zrevrangebyscore -zremrangebylex -zremrangebyrank -zremrangebyscore -zpopmin -zpopmax -zmpop " +
+  "-bzmpop -zrandmember -zscan -lrange -lindex -linsert -lpos -lrem -lset -ltrim -lpop -rpop -lmpop -blmpop " +
+  "-hgetall -hkeys -hvals -hrandfield -hscan -lcs -bitop " +
+  "-georadius -georadius_ro -georadiusbymember -georadiusbymember_ro -geosearch -geosearchstore ";
 const previousAccessString = (p: string) =>
   `on ~${p}* resetchannels &${p}* -@all ` +
-  "+@string +@hash +@list +@set +@sortedset +@bitmap +@hyperloglog +@geo +@stream +@transaction " +
+  "+@string +@hash +@list +@set +@sortedset +@bitmap +@geo +@transaction " +
   "-@dangerous -@admin " +
-  "+del +unlink +exists +type +touch +expire +pexpire +expireat +pexpireat +expiretime +pexpiretime +ttl +pttl +persist +rename +renamenx " +
+  COST_REMOVALS +
+  "+unlink +exists +type +touch +expire +pexpire +expireat +pexpireat +expiretime +pexpiretime +ttl +pttl +persist +rename +renamenx " +
   "+publish +subscribe +unsubscribe +psubscribe +punsubscribe +spublish +ssubscribe +sunsubscribe " +
   "+ping +echo +client|setname +client|getname +client|id +client|info " +
   "+asking +readonly +readwrite +cluster|slots +cluster|shards +cluster|nodes +cluster|myid +cluster|info +cluster|keyslot";
@@ -93,8 +106,15 @@ describe("the canonical access string against the real Redis", () => {
   it.each([
     [["GET", "k"], "OK"],
     [["HSET", "k", "f", "v"], "OK"],
-    [["XADD", "k", "*", "f", "v"], "OK"],
-    [["PFADD", "k", "x"], "OK"],
+    [["UNLINK", "k"], "OK"],
+    [["SADD", "k", "m"], "OK"],
+    [["LMOVE", "k", "k", "LEFT", "RIGHT"], "OK"],
+    [["PFADD", "k", "x"], "This user has no permissions to run the 'pfadd' command"],
+    [["XADD", "k", "*", "f", "v"], "This user has no permissions to run the 'xadd' command"],
+    [["DEL", "k"], "This user has no permissions to run the 'del' command"],
+    [["SINTERCARD", "2", "k", "k"], "This user has no permissions to run the 'sintercard' command"],
+    [["HGETALL", "k"], "This user has no permissions to run the 'hgetall' command"],
+    [["LPOP", "k"], "This user has no permissions to run the 'lpop' command"],
     [["PUBLISH", "c", "m"], "OK"],
     [["CLIENT", "SETNAME", "x"], "OK"],
     [["SORT", "k"], "This user has no permissions to run the 'sort' command"],
@@ -109,10 +129,14 @@ describe("the canonical access string against the real Redis", () => {
     for (const user of [OLD, NEW]) expect(await dryRun(user, args)).toBe(verdict);
   });
 
-  it("removes by name exactly the @admin/@dangerous commands of the granted data categories on this server", async () => {
+  it("removes by name exactly the @admin/@dangerous commands of the granted data categories on this server, then the costly ones", async () => {
     const granted = new Set((await Promise.all(DATA_CATEGORIES.map(category))).flat());
     const restricted = new Set([...(await category("admin")), ...(await category("dangerous"))]);
     const expected = [...granted].filter((c) => restricted.has(c)).sort();
-    expect([...REMOVED_DATA_COMMANDS].sort()).toEqual(expected);
+    expect([...DANGEROUS_DATA_COMMANDS].sort()).toEqual(expected);
+    const costly = Object.keys(COST_REFUSED_COMMANDS);
+    expect(REMOVED_DATA_COMMANDS).toEqual([...DANGEROUS_DATA_COMMANDS, ...costly]);
+    // Each costly command is in a granted category (so removing it by name matters) and is not a dangerous one.
+    expect(costly.filter((c) => !granted.has(c) || restricted.has(c))).toEqual([]);
   });
 });

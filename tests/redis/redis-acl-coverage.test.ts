@@ -7,32 +7,34 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantNames } from "../../components/naming";
+import { COST_REFUSED_CATEGORIES, COST_REFUSED_COMMANDS, COST_REFUSED_KEYSPACE, GRANTED_COMMAND_COST } from "../../components/redis/command-cost";
 import { adminClient, applyTenant, cleanupTenants, randomTenantIds } from "./live";
 
 /**
  * The commands a tenant may run on Redis 7.0, reviewed: every one takes keys or channels
  * (checked against the tenant's patterns) or concerns only the caller's connection or the
- * cluster topology. auth, hello, quit and reset carry Redis's no-auth flag (never ACL-checked).
+ * cluster topology, and its cost on the shared server does not depend on what a key holds
+ * (components/redis/command-cost.ts). auth, hello, quit and reset carry Redis's no-auth flag
+ * (never ACL-checked).
  */
 const REVIEWED_ALLOWED_7_0 = `
-append asking auth bitcount bitfield bitfield_ro bitop bitpos blmove blmpop blpop brpop brpoplpush bzmpop bzpopmax bzpopmin
+append asking auth bitcount bitfield bitfield_ro bitpos blmove blpop brpop brpoplpush bzpopmax bzpopmin
 client|getname client|id client|info client|setname cluster|info cluster|keyslot cluster|myid cluster|nodes cluster|shards
-cluster|slots decr decrby del discard echo exec exists expire expireat expiretime geoadd geodist geohash geopos georadius
-georadius_ro georadiusbymember georadiusbymember_ro geosearch geosearchstore get getbit getdel getex getrange getset hdel
-hello hexists hget hgetall hincrby hincrbyfloat hkeys hlen hmget hmset hrandfield hscan hset hsetnx hstrlen hvals incr
-incrby incrbyfloat lcs lindex linsert llen lmove lmpop lpop lpos lpush lpushx lrange lrem lset ltrim mget mset msetnx multi
-persist pexpire pexpireat pexpiretime pfadd pfcount pfmerge ping psetex psubscribe pttl publish punsubscribe quit readonly
-readwrite rename renamenx reset rpop rpoplpush rpush rpushx sadd scard sdiff sdiffstore set setbit setex setnx setrange
-sinter sintercard sinterstore sismember smembers smismember smove spop spublish srandmember srem sscan ssubscribe strlen
-subscribe substr sunion sunionstore sunsubscribe touch ttl type unlink unsubscribe unwatch watch xack xadd xautoclaim
-xclaim xdel xgroup|create xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|help xgroup|setid
-xinfo|consumers xinfo|groups xinfo|help xinfo|stream xlen xpending xrange xread xreadgroup xrevrange xsetid xtrim zadd
-zcard zcount zdiff zdiffstore zincrby zinter zintercard zinterstore zlexcount zmpop zmscore zpopmax zpopmin zrandmember
-zrange zrangebylex zrangebyscore zrangestore zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrange
-zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion zunionstore
+cluster|slots decr decrby discard echo exec exists expire expireat expiretime geoadd geodist geohash geopos
+get getbit getdel getex getrange getset hdel
+hello hexists hget hincrby hincrbyfloat hlen hmget hmset hset hsetnx hstrlen incr
+incrby incrbyfloat llen lmove lpush lpushx mget mset msetnx multi
+persist pexpire pexpireat pexpiretime ping psetex psubscribe pttl publish punsubscribe quit readonly
+readwrite rename renamenx reset rpoplpush rpush rpushx sadd scard set setbit setex setnx setrange
+sismember smismember smove srem spublish ssubscribe strlen
+subscribe substr sunsubscribe touch ttl type unlink unsubscribe unwatch watch zadd
+zcard zcount zincrby zlexcount zmscore zrank zrem zrevrank zscore
 `
   .trim()
   .split(/\s+/);
+
+/** Commands Redis never ACL-checks (no-auth flag). */
+const NO_AUTH = ["auth", "hello", "quit", "reset"];
 
 const ids = randomTenantIds();
 let admin: Redis;
@@ -115,8 +117,27 @@ describe("the tenant's ACL over every command the server knows", () => {
       [
         "asking", "auth", "client|getname", "client|id", "client|info", "client|setname", "cluster|info", "cluster|keyslot",
         "cluster|myid", "cluster|nodes", "cluster|shards", "cluster|slots", "discard", "echo", "exec", "hello", "multi", "ping",
-        "quit", "readonly", "readwrite", "reset", "unwatch", "xgroup|help", "xinfo|help",
+        "quit", "readonly", "readwrite", "reset", "unwatch",
       ].sort(),
     );
+  });
+
+  it("every allowed command has a reviewed cost class, and no allowed command is one refused for its cost", () => {
+    const allowed = [...verdicts].filter(([, v]) => !v.includes("no permissions to run the")).map(([n]) => n);
+    expect(allowed.filter((n) => !NO_AUTH.includes(n) && GRANTED_COMMAND_COST[n] === undefined)).toEqual([]);
+    expect(Object.keys(GRANTED_COMMAND_COST).sort()).toEqual(allowed.filter((n) => !NO_AUTH.includes(n)).sort());
+    const costly = [...Object.keys(COST_REFUSED_COMMANDS), ...Object.keys(COST_REFUSED_KEYSPACE)];
+    for (const c of costly) expect(verdicts.get(c), c).toBe(`This user has no permissions to run the '${c}' command`);
+    expect(costly.length).toBe(59);
+  });
+
+  it("grants no command of the categories refused for cost (HyperLogLog, stream)", async () => {
+    for (const cat of Object.keys(COST_REFUSED_CATEGORIES)) {
+      const cmds = ((await admin.call("ACL", "CAT", cat)) as string[]).map((c) => c.toLowerCase());
+      expect(cmds.length, cat).toBeGreaterThan(3);
+      for (const c of cmds) {
+        if (verdicts.has(c)) expect(verdicts.get(c), c).toBe(`This user has no permissions to run the '${c}' command`);
+      }
+    }
   });
 });
