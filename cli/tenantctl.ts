@@ -141,6 +141,26 @@ export function buildCli(): Command {
       process.exit(mode.NOTHING_TO_REMOVE_EXIT_CODE);
     });
 
+  localCmd
+    .command("watchdog")
+    .description("Enforce tenant roles' statement and idle-in-transaction limits (a role can lift its own): cancel and terminate over-limit sessions, until interrupted.")
+    .option("--interval-ms <ms>", "time between passes", "1000")
+    .action(async (opts: { intervalMs: string }) => {
+      const intervalMs = Number(opts.intervalMs);
+      if (!Number.isInteger(intervalMs) || intervalMs < 50) {
+        throw new InputError("tenantctl local watchdog", [{ path: "--interval-ms", message: `got ${JSON.stringify(opts.intervalMs)}, expected an integer number of milliseconds >= 50` }]);
+      }
+      const wd: typeof import("./local/watchdog") = require("./local/watchdog");
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      process.once("SIGTERM", () => stop.abort());
+      await wd.runWatchdog({
+        databaseUrl: local().resolveTargets().databaseUrl, intervalMs, signal: stop.signal,
+        onAction: (a) => process.stderr.write(`${a.action} pid ${a.pid} (role ${a.role}, database ${a.database}): ${a.overMs} ms over\n`),
+        onError: (e) => process.stderr.write(`watchdog pass failed: ${e.message}\n`),
+      });
+    });
+
   program
     .command("dashboards")
     .description("Draw a tenant's CloudWatch dashboards (the bodies the real program declares, under mocks) to JSON, SVG and PNG.")

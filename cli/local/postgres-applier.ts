@@ -203,6 +203,9 @@ export function roleSql(i: Inputs, adminIsSuperuser = true): string[] {
     `ALTER ROLE ${ident(name)} WITH ${attrs.join(" ")}`,
   ];
   if (i.statementTimeout !== undefined) sql.push(`ALTER ROLE ${ident(name)} SET statement_timeout = ${Number(i.statementTimeout)}`);
+  if (i.idleInTransactionSessionTimeout !== undefined) {
+    sql.push(`ALTER ROLE ${ident(name)} SET idle_in_transaction_session_timeout = ${Number(i.idleInTransactionSessionTimeout)}`);
+  }
   const paths: string[] = i.searchPaths ?? [];
   if (paths.length > 0) sql.push(`ALTER ROLE ${ident(name)} SET search_path = ${paths.map(ident).join(", ")}`);
   return sql;

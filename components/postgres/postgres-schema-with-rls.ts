@@ -105,6 +105,8 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
         inherit: true,
         connectionLimit: args.database.connection_limit,
         statementTimeout: args.database.statement_timeout_ms,
+        // Defaults only (the role may SET them to 0): the session watchdog enforces both limits.
+        idleInTransactionSessionTimeout: args.database.statement_timeout_ms,
         searchPaths: [layout.schema],
       },
       child,
@@ -151,7 +153,11 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
         connection: pulumi
           .all([pg.host, pg.port, pg.adminUser, adminPassword, pg.sslMode])
           .apply(([host, port, user, pw, sslMode]) => ({ host, port, database: layout.database, user, password: pw, sslMode })),
-        migrations: tenantMigrations(names, layout, limits, { adminRole: pg.adminUser }),
+        migrations: tenantMigrations(names, layout, limits, {
+          adminRole: pg.adminUser,
+          // An open transaction holds its locks: idle in one longer than a statement may run is over the limit.
+          sessionLimits: { statementTimeoutMs: args.database.statement_timeout_ms, idleInTransactionTimeoutMs: args.database.statement_timeout_ms },
+        }),
       },
       { parent: this, dependsOn: before },
     );

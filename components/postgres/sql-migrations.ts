@@ -188,19 +188,147 @@ async function inTransaction<T>(conn: PgConnection, work: (q: Query) => Promise<
 
 function describeFailure(step: string, id: string, e: unknown): Error {
   const err = e as { message?: string; code?: string; position?: string };
-  return new Error(`${step} of migration ${id} failed (nothing was applied): ${err.message ?? String(e)}${err.code ? ` [SQLSTATE ${err.code}]` : ""}`);
+  const out = new Error(`${step} of migration ${id} failed (nothing was applied): ${err.message ?? String(e)}${err.code ? ` [SQLSTATE ${err.code}]` : ""}`);
+  // Kept, so a lock timeout is recognized and retried.
+  return Object.assign(out, err.code ? { code: err.code } : {});
 }
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The version mark a shared migration leaves on its schema (the schema's comment): its checksum. */
+export function sharedMarker(m: Migration): string {
+  return `controlcore shared ${m.id} ${checksumOf(m)}`;
+}
+
+/** The version mark on a shared schema, or undefined when the schema or the mark is absent. */
+async function sharedVersion(q: Query, schema: string): Promise<string | undefined> {
+  const r = await q("SELECT obj_description(oid, 'pg_namespace') AS v FROM pg_namespace WHERE nspname = $1", [schema]);
+  return r.rows[0]?.v ?? undefined;
+}
+
 function ledgerName(): string {
   return `${quoteIdent(LEDGER_SCHEMA)}.${quoteIdent(LEDGER_TABLE)}`;
 }
 
-/** Serializes every migration transaction of a database (the same lock the tenant migrations take). */
-const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('controlcore.tenant-migrations', 0))";
+/**
+ * The platform's own schema in every database the provider migrates: the migration lock table
+ * (and, from the tenant migrations, the session limits the watchdog enforces). Owned by the admin,
+ * no privilege for PUBLIC, never dropped (it holds no tenant data).
+ */
+export const PLATFORM_SCHEMA = "controlcore_platform";
+const LOCK_TABLE = "migration_lock";
+
+/**
+ * Serializes every migration transaction of a database. A lock on a table in a schema no tenant
+ * may use: an advisory lock (`pg_advisory_xact_lock`) is a PUBLIC function, so any tenant could
+ * take the platform's key and hold it from an idle session (and on RDS the admin cannot revoke
+ * EXECUTE on it: the function belongs to the bootstrap superuser). SHARE ROW EXCLUSIVE conflicts
+ * with itself and with nothing a tenant can take without privileges on the table.
+ */
+const LOCK_SQL = `LOCK TABLE "${PLATFORM_SCHEMA}"."${LOCK_TABLE}" IN SHARE ROW EXCLUSIVE MODE`;
+
+/** Environment overrides of the lock wait (ms) and the number of attempts; read when the provider runs. */
+export const LOCK_TIMEOUT_ENV = "CONTROLCORE_PG_LOCK_TIMEOUT_MS";
+export const LOCK_ATTEMPTS_ENV = "CONTROLCORE_PG_LOCK_ATTEMPTS";
+/** Defaults: each lock wait is bounded, and the whole transaction is retried a few times. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+export const DEFAULT_LOCK_ATTEMPTS = 3;
+
+function lockSettings(): { timeoutMs: number; attempts: number } {
+  const num = (name: string, dflt: number) => {
+    const v = Number(process.env[name]);
+    return Number.isInteger(v) && v > 0 ? v : dflt;
+  };
+  return { timeoutMs: num(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_MS), attempts: num(LOCK_ATTEMPTS_ENV, DEFAULT_LOCK_ATTEMPTS) };
+}
+
+/**
+ * Creates the platform schema and its lock table unless present (no catalog write when they
+ * are), in a savepoint: a concurrent first creation surfaces as a unique violation, and the retry
+ * then finds them.
+ */
+async function ensurePlatformLock(q: Query): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await q(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${PLATFORM_SCHEMA}"."${LOCK_TABLE}"`]);
+    if (r.rows[0]?.present === true) return;
+    await q("SAVEPOINT controlcore_platform");
+    try {
+      await q(`CREATE SCHEMA IF NOT EXISTS "${PLATFORM_SCHEMA}"`);
+      await q(`REVOKE ALL ON SCHEMA "${PLATFORM_SCHEMA}" FROM PUBLIC`);
+      await q(`CREATE TABLE IF NOT EXISTS "${PLATFORM_SCHEMA}"."${LOCK_TABLE}" ()`);
+      await q(`REVOKE ALL ON TABLE "${PLATFORM_SCHEMA}"."${LOCK_TABLE}" FROM PUBLIC`);
+      await q("RELEASE SAVEPOINT controlcore_platform");
+      return;
+    } catch (e) {
+      await q("ROLLBACK TO SAVEPOINT controlcore_platform");
+      const code = (e as { code?: string }).code;
+      if (attempt >= 3 || (code !== "23505" && code !== "42P06" && code !== "42P07")) throw e;
+    }
+  }
+}
+
+/** Who blocks backend `pid` now: role, state, since when, and the statement (admin view). */
+async function blockersOf(conn: PgConnection, pid: number): Promise<string[]> {
+  const pg: typeof import("pg") = require("pg");
+  const ssl = conn.sslMode === "disable" ? false : { rejectUnauthorized: conn.sslMode === "verify-full" || conn.sslMode === "verify-ca" };
+  const c = new pg.Client({ host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, ssl });
+  await c.connect();
+  try {
+    const r = await c.query(
+      `SELECT a.pid, a.usename, a.state, extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::int AS secs, left(a.query, 120) AS query
+         FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1)) ORDER BY a.pid`,
+      [pid],
+    );
+    return r.rows.map((b: any) => `pid ${b.pid} (role ${b.usename}, ${b.state}, transaction open ${b.secs} s, last statement: ${JSON.stringify(b.query)})`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `work` in a transaction that takes the platform lock and waits at most the lock timeout
+ * for any lock (`SET LOCAL lock_timeout`); on a lock timeout, the whole transaction is rolled back
+ * and tried again, and after the last attempt the error names the sessions that blocked it.
+ * Nothing a tenant holds can make a migration wait forever.
+ */
+async function lockedTransaction<T>(conn: PgConnection, what: string, work: (q: Query) => Promise<T>): Promise<T> {
+  const { timeoutMs, attempts } = lockSettings();
+  let blockers: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await inTransaction(conn, async (q) => {
+        await q(`SET LOCAL lock_timeout = ${timeoutMs}`);
+        const pid = Number((await q("SELECT pg_backend_pid() AS pid")).rows[0].pid);
+        // Samples who blocks this transaction while it waits, for the error message.
+        timer = setInterval(() => {
+          blockersOf(conn, pid).then((b) => { if (b.length > 0) blockers = b; }, () => undefined);
+        }, Math.max(20, Math.floor(timeoutMs / 3)));
+        await ensurePlatformLock(q);
+        await q(LOCK_SQL);
+        return work(q);
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code !== "55P03" && !/\[SQLSTATE 55P03\]/.test(String((e as Error).message))) throw e;
+      if (attempt >= attempts) {
+        throw new Error(
+          `${what} gave up after ${attempts} attempts: each waited ${timeoutMs} ms for a lock (lock_timeout, SQLSTATE 55P03); nothing was applied. ` +
+            (blockers.length > 0 ? `Blocked by ${blockers.join("; ")}.` : "The blocking session was gone when sampled.") +
+            " End that session (pg_terminate_backend) or let the session watchdog end it, then retry.",
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  }
+}
 
 async function ensureLedger(q: Query): Promise<void> {
   await q(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(LEDGER_SCHEMA)}`);
@@ -315,13 +443,16 @@ async function applyAndRecord(
   key: string,
   choose: (recorded: AppliedMigration[]) => readonly Migration[],
   desired: readonly Migration[],
+  force: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  await inTransaction(conn, async (q) => {
-    await q(LOCK_SQL);
+  await lockedTransaction(conn, `applying the migrations of ${conn.database}`, async (q) => {
     const recorded = (await ledgerRows(q, key)).map((r) => ({ id: r.migration_id, checksum: r.checksum, repeatable: r.repeatable }));
     for (const m of choose(recorded)) {
+      // Shared objects already at this version: no DDL (no lock) on what other tenants are using.
+      if (m.sharedSchema && !force.has(m.id) && (await sharedVersion(q, m.sharedSchema)) === sharedMarker(m)) continue;
       try {
         await q(m.up);
+        if (m.sharedSchema) await q(`COMMENT ON SCHEMA ${quoteIdent(m.sharedSchema)} IS ${quoteLiteral(sharedMarker(m))}`);
       } catch (e) {
         throw describeFailure("up", m.id, e);
       }
@@ -466,6 +597,8 @@ export const sqlMigrationsProvider: pulumi.dynamic.ResourceProvider = {
           return news.migrations.filter((m) => again.has(m.id));
         },
         news.migrations,
+        // A drifted shared migration repairs its objects even when the schema's mark is current.
+        drifted,
       );
     }
     return { outs: outputsOf(news.connection, news.migrations, key, record(news.migrations), []) };
@@ -480,8 +613,7 @@ export const sqlMigrationsProvider: pulumi.dynamic.ResourceProvider = {
     if (!props?.connection) throw new Error(`cannot delete SQL migrations ${JSON.stringify(id)}: no connection in state (run pulumi refresh first)`);
     const conn = currentConnection(props.connection);
     const key = props.ledgerKey ?? parsed?.key;
-    await inTransaction(conn, async (q) => {
-      await q(LOCK_SQL);
+    await lockedTransaction(conn, `removing the migrations of ${conn.database}`, async (q) => {
       const list = props.migrations && props.migrations.length > 0 ? props.migrations : key ? await ledgerRowsAsMigrations(q, key) : [];
       for (const m of [...list].reverse()) {
         try {

@@ -43,6 +43,13 @@ export interface Migration {
    * and `read` compares them with the live catalog, so `pulumi refresh` sees drift.
    */
   readonly tables?: readonly OwnedTable[];
+  /**
+   * The shared schema this migration creates (table and row levels): the provider applies it only
+   * when the schema's version mark (its comment) is not this migration's checksum, and marks it
+   * after applying. So shared objects are created and migrated once per platform version, and a
+   * tenant's onboarding runs no DDL on tables other tenants are using.
+   */
+  readonly sharedSchema?: string;
 }
 
 /** A table named by schema and name (either may contain any character). */
@@ -138,8 +145,87 @@ function ownedTables(l: PgLayout, extra: string[] = []): OwnedTable[] {
   return [...extra, ...TENANT_TABLES.map((k) => l.tables[k])].map((table) => ({ schema: l.schema, table }));
 }
 
-/** Serializes migrations of one database: shared objects are created by whichever tenant comes first. */
-const LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('controlcore.tenant-migrations', 0));";
+/**
+ * The platform's schema in every database the migrations provider works in (its migration lock
+ * lives there: components/postgres/sql-migrations.ts PLATFORM_SCHEMA, the same name), and the
+ * session limits the watchdog enforces. No privilege for PUBLIC.
+ */
+export const PLATFORM_SCHEMA = "controlcore_platform";
+
+/** Limits of a tenant's sessions that the platform enforces from outside the role's own settings. */
+export interface SessionLimits {
+  /** A statement of the tenant running longer than this is cancelled. */
+  readonly statementTimeoutMs: number;
+  /** A tenant session idle inside a transaction longer than this is terminated. */
+  readonly idleInTransactionTimeoutMs: number;
+}
+
+/**
+ * The session watchdog, a pure SQL function: cancels every statement of a tenant role running
+ * longer than its limit and terminates every tenant session idle in a transaction longer than its
+ * limit, and returns what it did. Needed because a role's `statement_timeout` and
+ * `idle_in_transaction_session_timeout` are only defaults: any role may `SET` them to 0 in its
+ * session, and `ALTER ROLE CURRENT_USER SET` them for its next ones. Limits come from
+ * `session_limits`, which tenants cannot read or write; sessions are matched by their login role
+ * (`usename`, which `SET ROLE` does not change). The caller needs `pg_signal_backend` (RDS:
+ * `rds_superuser` has it) and must see other roles' `pg_stat_activity` rows (`pg_read_all_stats`).
+ */
+export const WATCHDOG_FUNCTION = `${qualified(PLATFORM_SCHEMA, "enforce_session_limits")}`;
+
+function watchdogDdl(): string {
+  const limitsTable = qualified(PLATFORM_SCHEMA, "session_limits");
+  return `
+CREATE TABLE IF NOT EXISTS ${limitsTable} (
+  role_name name PRIMARY KEY,
+  statement_timeout_ms integer NOT NULL CHECK (statement_timeout_ms > 0),
+  idle_in_transaction_timeout_ms integer NOT NULL CHECK (idle_in_transaction_timeout_ms > 0)
+);
+REVOKE ALL ON TABLE ${limitsTable} FROM PUBLIC;
+CREATE OR REPLACE FUNCTION ${WATCHDOG_FUNCTION}()
+RETURNS TABLE (backend_pid integer, login_role name, action text, over_ms bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  s record;
+BEGIN
+  FOR s IN
+    SELECT a.pid, a.usename, a.state, a.query_start, a.state_change, l.statement_timeout_ms, l.idle_in_transaction_timeout_ms
+      FROM pg_stat_activity a JOIN ${limitsTable} l ON l.role_name = a.usename
+     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+  LOOP
+    IF s.state = 'active' AND clock_timestamp() - s.query_start > s.statement_timeout_ms * interval '1 millisecond' THEN
+      IF pg_cancel_backend(s.pid) THEN
+        backend_pid := s.pid; login_role := s.usename; action := 'cancel';
+        over_ms := (extract(epoch FROM clock_timestamp() - s.query_start) * 1000)::bigint;
+        RETURN NEXT;
+      END IF;
+    ELSIF s.state IN ('idle in transaction', 'idle in transaction (aborted)')
+      AND clock_timestamp() - s.state_change > s.idle_in_transaction_timeout_ms * interval '1 millisecond' THEN
+      IF pg_terminate_backend(s.pid) THEN
+        backend_pid := s.pid; login_role := s.usename; action := 'terminate';
+        over_ms := (extract(epoch FROM clock_timestamp() - s.state_change) * 1000)::bigint;
+        RETURN NEXT;
+      END IF;
+    END IF;
+  END LOOP;
+END
+$fn$;
+REVOKE ALL ON FUNCTION ${WATCHDOG_FUNCTION}() FROM PUBLIC;`;
+}
+
+/** The tenant's session limits, upserted for the watchdog: repeatable, re-applied when the plan changes. */
+function sessionLimitsMigration(names: TenantNames, limits: SessionLimits): Migration {
+  const t = qualified(PLATFORM_SCHEMA, "session_limits");
+  return {
+    id: "R__session_limits",
+    repeatable: true,
+    up: `${watchdogDdl()}
+INSERT INTO ${t} (role_name, statement_timeout_ms, idle_in_transaction_timeout_ms)
+  VALUES (${literal(names.pgRole)}, ${Number(limits.statementTimeoutMs)}, ${Number(limits.idleInTransactionTimeoutMs)})
+ON CONFLICT (role_name) DO UPDATE SET statement_timeout_ms = EXCLUDED.statement_timeout_ms,
+  idle_in_transaction_timeout_ms = EXCLUDED.idle_in_transaction_timeout_ms;`,
+    down: `DELETE FROM ${t} WHERE role_name = ${literal(names.pgRole)};`,
+  };
+}
 
 function tableDdl(l: PgLayout, idDefault: string): string {
   const t = (k: TenantTable) => qualified(l.schema, l.tables[k]);
@@ -347,6 +433,8 @@ export interface MigrationOptions {
    * (RDS, Aurora): FORCE ROW LEVEL SECURITY applies to table owners.
    */
   readonly adminRole: string;
+  /** Limits the session watchdog enforces on the tenant's role (see {@link WATCHDOG_FUNCTION}). */
+  readonly sessionLimits?: SessionLimits;
 }
 
 /** Limits rows upserted for the tenant: a repeatable migration, re-applied when the plan changes. */
@@ -377,23 +465,25 @@ export function tenantMigrations(
 ): Migration[] {
   const l = layout;
   const schema = ident(l.schema);
+  const session = options.sessionLimits ? [sessionLimitsMigration(names, options.sessionLimits)] : [];
   if (l.level === "database" || l.level === "schema") {
     return [
       {
         id: "0001_tenant_tables",
-        up: `${LOCK}\n${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
+        up: `${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
         down: dropTablesDdl(l),
         tables: ownedTables(l),
       },
       limitsMigration(names, l, limits),
+      ...session,
     ];
   }
   const group = ident(l.groupRole!);
   if (l.level === "table") {
     const shared: Migration = {
       id: "0001_table_level_shared",
-      up: `${LOCK}
-CREATE SCHEMA IF NOT EXISTS ${schema};
+      sharedSchema: l.schema,
+      up: `CREATE SCHEMA IF NOT EXISTS ${schema};
 REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC;${createGroupRole(l.groupRole!)}
 GRANT USAGE ON SCHEMA ${schema} TO ${group};`,
       down: dropSharedWhenUnused(
@@ -405,11 +495,12 @@ GRANT USAGE ON SCHEMA ${schema} TO ${group};`,
       shared,
       {
         id: "0002_tenant_tables",
-        up: `${LOCK}\n${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
+        up: `${tableDdl(l, l.tenantDefault)}\n${rlsDdl(l, undefined)}\n${functionDdl(l)}`,
         down: dropTablesDdl(l),
         tables: ownedTables(l),
       },
       limitsMigration(names, l, limits),
+      ...session,
     ];
   }
   // Row level: shared tables, one mapping row per tenant, the tenant known from session_user
@@ -418,8 +509,8 @@ GRANT USAGE ON SCHEMA ${schema} TO ${group};`,
   const t = (k: TenantTable) => qualified(l.schema, l.tables[k]);
   const shared: Migration = {
     id: "0001_row_level_shared",
-    up: `${LOCK}
-CREATE SCHEMA IF NOT EXISTS ${schema};
+    sharedSchema: l.schema,
+    up: `CREATE SCHEMA IF NOT EXISTS ${schema};
 REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC;${createGroupRole(l.groupRole!)}
 GRANT USAGE ON SCHEMA ${schema} TO ${group};
 CREATE TABLE IF NOT EXISTS ${tenants} (
@@ -458,12 +549,12 @@ GRANT SELECT ON ${t("limits")} TO ${group};`,
       up: `INSERT INTO ${tenants} (tenant_id, role_name) VALUES (${literal(names.id)}, ${literal(names.pgRole)})
 ON CONFLICT (tenant_id) DO NOTHING;`,
       // Children first (bouncers reference resources), audit rows written by the deletes last.
-      down: `${LOCK}
-DELETE FROM ${t("bouncers")} WHERE tenant_id = ${literal(names.id)};
+      down: `DELETE FROM ${t("bouncers")} WHERE tenant_id = ${literal(names.id)};
 ${deleteOwnRows}
 DELETE FROM ${tenants} WHERE tenant_id = ${literal(names.id)};`,
     },
     limitsMigration(names, l, limits),
+    ...session,
   ];
 }
 

@@ -66,7 +66,7 @@ describe("PostgresSchemaWithRls inputs", () => {
     expect({ ...role.inputs, password: isSecretValue(role.inputs.password) }).toEqual({
       name: "tenant_acme", login: true, password: true, superuser: false, createDatabase: false, createRole: false,
       replication: false, bypassRowLevelSecurity: false, inherit: true, connectionLimit: 20, statementTimeout: 30000,
-      searchPaths: ["tenant_acme"],
+      idleInTransactionSessionTimeout: 30000, searchPaths: ["tenant_acme"],
     });
     expect(byName(kids, "acme-postgres-schema").inputs).toEqual({ name: "tenant_acme", database: "controlcore", owner: "controlcore_admin", dropCascade: false });
     expect(byName(kids, "acme-postgres-schema-usage").inputs).toEqual({
