@@ -141,7 +141,8 @@ export async function offlinePlan(req: PlanRequest): Promise<OfflinePlan> {
   return toOfflinePlan(req, await runProgram(req));
 }
 
-function toOfflinePlan(req: PlanRequest, run: ProgramRun): OfflinePlan {
+/** The printable plan of a run (what `plan --json` prints). */
+export function toOfflinePlan(req: PlanRequest, run: ProgramRun): OfflinePlan {
   const { resources, plan } = run;
   return {
     version: JSON_OUTPUT_VERSION,

@@ -28,6 +28,7 @@ const USER_CWD = process.env.INIT_CWD ?? process.cwd();
 // Each command's module is loaded only when that command runs: they load the Pulumi SDKs.
 const offline = (): typeof import("./offline-plan") => require("./offline-plan");
 const renderer = (): typeof import("./render-plan") => require("./render-plan");
+const policyCheck = (): typeof import("./policy-check") => require("./policy-check");
 const local = (): typeof import("./local/local-mode") => require("./local/local-mode");
 const dashboards = (): typeof import("./dashboards/render-dashboards") => require("./dashboards/render-dashboards");
 
@@ -97,13 +98,18 @@ export function buildCli(): Command {
     .addOption(stackConfigOption())
     .option("--json", "print one JSON object: { version, tenant, plan, planSettings, placeholders, resources }")
     .option("--full", "print multi-line inputs (SQL) in full")
-    .action(async (tenant: string, opts: { plan: string; isolation?: IsolationLevel; stackConfig?: string; json?: boolean; full?: boolean }) => {
+    .option("--policy", "also run the isolation policy pack (policy/) over the plan; a mandatory violation fails the command (exit 1)")
+    .action(async (tenant: string, opts: { plan: string; isolation?: IsolationLevel; stackConfig?: string; json?: boolean; full?: boolean; policy?: boolean }) => {
       const req = {
         tenantId: tenantArgument(tenant),
         plan: checkedPlan(opts.plan, opts.isolation),
         isolation: opts.isolation,
         stackFile: checkedStackFile(opts.stackConfig),
       };
+      if (opts.policy) {
+        await policyCheck().runPlanWithPolicy(req, opts);
+        return;
+      }
       const { plan, placeholderValues } = await offline().offlinePlanWithPlaceholders(req);
       process.stdout.write(opts.json ? jsonLine(plan) : `${renderer().renderPlan(plan, opts.full, placeholderValues)}\n`);
     });
