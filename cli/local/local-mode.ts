@@ -52,7 +52,7 @@ export interface LocalResult {
   server: { id: string; database: string };
 }
 
-interface StateFile {
+export interface StateFile {
   version: 1;
   tenant: string;
   isolationLevel: string;
@@ -107,7 +107,7 @@ function legacyStateFileOf(tenant: string, targets: LocalTargets, dir?: string):
 }
 
 /** The state of a tenant on a server, moving a legacy (URL-keyed) file to its identity-keyed place. */
-function locateState(tenant: string, server: ServerIdentity, targets: LocalTargets, dir?: string): string {
+export function locateState(tenant: string, server: ServerIdentity, targets: LocalTargets, dir?: string): string {
   const file = stateFileOf(tenant, server, dir);
   const legacy = legacyStateFileOf(tenant, targets, dir);
   if (!fs.existsSync(file) && fs.existsSync(legacy)) {
@@ -117,7 +117,7 @@ function locateState(tenant: string, server: ServerIdentity, targets: LocalTarge
   return file;
 }
 
-function readState(file: string): StateFile | undefined {
+export function readState(file: string): StateFile | undefined {
   if (!fs.existsSync(file)) return undefined;
   return JSON.parse(fs.readFileSync(file, "utf8")) as StateFile;
 }
@@ -131,7 +131,7 @@ function writeState(file: string, state: StateFile): void {
 }
 
 /** The platform's postgres section for a DATABASE_URL, and the server's identity. */
-async function postgresPlatform(
+export async function postgresPlatform(
   databaseUrl: string,
   opts: { createDatabase: boolean } = { createDatabase: true },
 ): Promise<{ platform: Record<string, unknown>; password: string; identity: ServerIdentity }> {
@@ -155,7 +155,12 @@ async function postgresPlatform(
     return c;
   };
   // Platform bootstrap: the shared database is the platform's; create it if this server lacks it.
-  const maint = await connect("postgres");
+  // The maintenance database. Where the platform closed `postgres` to PUBLIC (a superuser admin
+  // does, PostgresSchemaWithRls), an admin that is not a superuser uses the shared database itself.
+  const maint = await connect("postgres").catch((e: Error) => {
+    if (!/permission denied for database/.test(e.message)) throw e;
+    return connect(database);
+  });
   let superuser = false;
   let identity: ServerIdentity;
   try {

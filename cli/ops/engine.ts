@@ -90,7 +90,7 @@ export class EngineError extends Error {
     message: string,
     /** What the user can do about it (install the CLI, clear pending operations, ...). */
     readonly hint?: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = "EngineError";
