@@ -1,0 +1,145 @@
+/**
+ * The policy pack as `pulumi preview --policy-pack policy` runs it: policy/index.ts started the
+ * way Pulumi's Node.js host starts a pack (tests/policy/run-pack.cjs), then asked over its own
+ * gRPC analyzer protocol, as the Pulumi engine asks it, to analyze deliberately broken resources.
+ * And: importing the policies starts no server (only policy/index.ts constructs the PolicyPack).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ISOLATION_POLICIES } from "../../policy/isolation-policies";
+import { policyPackConfig, stackOfUrn, tenantContext } from "../../policy/crossguard";
+
+const ROOT = path.resolve(__dirname, "../..");
+const RUN_PACK = path.join(ROOT, "tests/policy/run-pack.cjs");
+const req = createRequire(path.join(ROOT, "package.json"));
+const grpc = req("@grpc/grpc-js");
+const pb = req("@pulumi/pulumi/proto/analyzer_pb.js");
+const { AnalyzerClient } = req("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
+const { Struct } = req("google-protobuf/google/protobuf/struct_pb.js");
+const { Empty } = req("google-protobuf/google/protobuf/empty_pb.js");
+
+/** Runs `module` in the pack directory; resolves when it exits or after `ms` (still running). */
+function runModule(module: string, ms: number): Promise<{ code: number | null; stdout: string; running: boolean; child: ChildProcess }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RUN_PACK, path.join(ROOT, "policy"), module], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    const timer = setTimeout(() => resolve({ code: null, stdout, running: true, child }), ms);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, running: false, child });
+    });
+  });
+}
+
+describe("importing the policies starts no policy server", () => {
+  it.each([["isolation-policies.ts"], ["crossguard.ts"]])("%s loads and the process exits by itself, printing nothing", async (module) => {
+    const r = await runModule(module, 40_000);
+    expect(r.running).toBe(false);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("policy/index.ts serves the pack over CrossGuard's analyzer protocol", () => {
+  let child: ChildProcess | undefined;
+  let client: any;
+  const call = <T>(method: string, request: unknown): Promise<T> =>
+    new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+
+  beforeAll(async () => {
+    // The pack prints its port and keeps serving: still running after it printed.
+    const started = await new Promise<{ port: number; child: ChildProcess }>((resolve, reject) => {
+      const c = spawn(process.execPath, [RUN_PACK, path.join(ROOT, "policy")], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      c.stderr!.on("data", (d) => (err += d));
+      c.stdout!.on("data", (d) => {
+        out += d;
+        const m = out.match(/^(\d+)\s*$/m);
+        if (m) resolve({ port: Number(m[1]), child: c });
+      });
+      c.on("exit", (code) => reject(new Error(`pack exited with ${code}: ${err}`)));
+    });
+    child = started.child;
+    client = new AnalyzerClient(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
+  }, 90_000);
+
+  afterAll(() => {
+    client?.close();
+    if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+  });
+
+  const resource = (cls: any, type: string, name: string, props: Record<string, unknown>) => {
+    const r = new cls();
+    r.setType(type);
+    r.setName(name);
+    r.setUrn(`urn:pulumi:acme::controlcore-tenant::controlcore:tenant:TenantStack$${type}::${name}`);
+    r.setProperties(Struct.fromJavaScript(props));
+    // The engine always sends the resource's options (the pack refuses a request without them).
+    r.setOptions(new pb.AnalyzerResourceOptions());
+    return r;
+  };
+  const diagnostics = (res: any) =>
+    res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), mandatory: d.getEnforcementlevel() === pb.EnforcementLevel.MANDATORY, message: d.getMessage() }));
+
+  it("the server stays up after printing its port, and describes every policy as mandatory", async () => {
+    expect(child!.exitCode).toBeNull();
+    const info = await call<any>("getAnalyzerInfo", new Empty());
+    expect(info.getName()).toBe("controlcore-tenant-isolation");
+    const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel() === pb.EnforcementLevel.MANDATORY]);
+    expect(policies).toEqual(ISOLATION_POLICIES.map((p) => [p.name, true]));
+  });
+
+  it("Analyze: a KMS key with rotation off and a 7-day window is refused, mandatory, with the offline check's messages", async () => {
+    const tags = { "controlcore:tenant": "acme" };
+    const res = await call<any>(
+      "analyze",
+      resource(pb.AnalyzeRequest, "aws:kms/key:Key", "acme-identity-key", { enableKeyRotation: false, deletionWindowInDays: 7, tags }),
+    );
+    expect(diagnostics(res)).toEqual([
+      { policy: "kms-rotation-and-deletion-window", mandatory: true, message: expect.stringContaining("enableKeyRotation: got false; expected true") },
+      { policy: "kms-rotation-and-deletion-window", mandatory: true, message: expect.stringContaining("deletionWindowInDays: got 7; expected at least 30") },
+    ]);
+    const ok = await call<any>("analyze", resource(pb.AnalyzeRequest, "aws:kms/key:Key", "acme-identity-key", { enableKeyRotation: true, deletionWindowInDays: 30, tags }));
+    expect(diagnostics(ok)).toEqual([]);
+  });
+
+  it("Analyze: the tenant is the stack's (URN), so another tenant's tag is refused", async () => {
+    const res = await call<any>("analyze", resource(pb.AnalyzeRequest, "aws:sns/topic:Topic", "t", { name: "cc-tenant-acme--alarms", tags: { "controlcore:tenant": "bob" } }));
+    expect(diagnostics(res)).toEqual([{ policy: "tenant-tag", mandatory: true, message: expect.stringContaining('tags.controlcore:tenant: got "bob"; expected "acme"') }]);
+  });
+
+  it("AnalyzeStack: a log group encrypted with a key that is not the tenant's is refused", async () => {
+    const request = new pb.AnalyzeStackRequest();
+    request.setResourcesList([
+      resource(pb.AnalyzerResource, "aws:kms/key:Key", "k", { arn: "arn:aws:kms:us-east-1:1:key/acme", tags: { "controlcore:tenant": "acme" } }),
+      resource(pb.AnalyzerResource, "aws:cloudwatch/logGroup:LogGroup", "g", { kmsKeyId: "arn:aws:kms:us-east-1:1:key/other", retentionInDays: 30 }),
+    ]);
+    const res = await call<any>("analyzeStack", request);
+    expect(diagnostics(res)).toEqual([
+      { policy: "log-group-tenant-key-and-retention", mandatory: true, message: expect.stringContaining('kmsKeyId: got "arn:aws:kms:us-east-1:1:key/other"') },
+    ]);
+  });
+});
+
+describe("whose stack CrossGuard checks", () => {
+  it("the policy config's tenantId, else the stack tag, else the stack name of the URN", () => {
+    const urn = "urn:pulumi:dev::controlcore-tenant::aws:kms/key:Key::k";
+    expect(stackOfUrn(urn)).toBe("dev");
+    expect(tenantContext({ urn }).tenantId).toBe("dev");
+    expect(tenantContext({ urn, stackTags: new Map([["controlcore:tenant", "acme"]]) }).tenantId).toBe("acme");
+    expect(tenantContext({ urn, stackTags: new Map([["controlcore:tenant", "acme"]]), config: { tenantId: "bob", otherTenants: ["x"] } })).toEqual({
+      tenantId: "bob",
+      otherTenants: ["x"],
+    });
+  });
+
+  it("policyPackConfig names the tenant for every policy (the file --policy-pack-config takes)", () => {
+    const config = policyPackConfig("acme", ["bob"]);
+    expect(Object.keys(config)).toEqual(ISOLATION_POLICIES.map((p) => p.name));
+    expect(new Set(Object.values(config).map((c) => JSON.stringify(c)))).toEqual(new Set([JSON.stringify({ tenantId: "acme", otherTenants: ["bob"] })]));
+  });
+});
