@@ -71,8 +71,9 @@ export async function runWatchdog(opts: {
       opts.onError?.(e as Error);
     }
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, opts.intervalMs);
-      opts.signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+      const onAbort = () => { clearTimeout(t); resolve(); };
+      const t = setTimeout(() => { opts.signal.removeEventListener("abort", onAbort); resolve(); }, opts.intervalMs);
+      opts.signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 }

@@ -89,6 +89,19 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     await a.query("SELECT pg_advisory_unlock_all()");
   });
 
+  it("residual: tenants sharing a database share the advisory-lock namespace (PUBLIC functions the admin cannot revoke on RDS)", async () => {
+    const a = await tenant(upA);
+    const b = await tenant(upB);
+    await a.query("SELECT pg_advisory_lock(42)");
+    // B cannot take a key A holds: an application relying on advisory locks can be stalled by a
+    // co-tenant at the schema, table and row levels. Keys are per database: the database level
+    // (its own database) is the level that removes this.
+    expect((await b.query("SELECT pg_try_advisory_lock(42) AS got")).rows).toEqual([{ got: false }]);
+    await a.query("SELECT pg_advisory_unlock(42)");
+    expect((await b.query("SELECT pg_try_advisory_lock(42) AS got")).rows).toEqual([{ got: true }]);
+    await b.query("SELECT pg_advisory_unlock_all()");
+  });
+
   it("item 2: the platform's migration lock and the watchdog's limits are out of a tenant's reach", async () => {
     const a = await tenant(upA);
     await a.query("BEGIN");
@@ -106,6 +119,8 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     await up(C.id);
     const a = await tenant(upA);
     // UPDATE on a shared table is enough to LOCK it in any mode (PostgreSQL's LOCK privilege rule).
+    // The attacker lifts the role's own idle limit first (it may), so only the platform bounds it.
+    await a.query("SET idle_in_transaction_session_timeout = 0");
     const pid = (await a.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
     await a.query("BEGIN");
     await a.query("LOCK TABLE cc_row_tenants.policies IN ACCESS EXCLUSIVE MODE");
@@ -149,7 +164,9 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     }
     await onboarding;
     expect(waits.length).toBeGreaterThan(0);
-    expect(Math.max(...waits)).toBeLessThan(500);
+    // Before the fix, B's read queued behind the onboarding's ALTER TABLE until its 5 s timeout;
+    // the bound leaves room for a loaded 2-core machine.
+    expect(Math.max(...waits)).toBeLessThan(2500);
     await a.query("ROLLBACK");
   });
 

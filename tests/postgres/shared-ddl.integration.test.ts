@@ -11,9 +11,10 @@ import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
 import { tenantNames } from "../../components/naming";
-import { ROW_LEVEL_SCHEMA, TABLE_LEVEL_SCHEMA } from "../../components/postgres/sql";
+import { layoutFor, ROW_LEVEL_SCHEMA, TABLE_LEVEL_SCHEMA, tenantMigrations } from "../../components/postgres/sql";
+import { sqlMigrationsProvider, type PgConnection } from "../../components/postgres/sql-migrations";
 import type { IsolationLevel } from "../../plans/schema";
-import { adminClient, connect, freshDatabase, runTag, tempStateDir } from "../helpers/pg";
+import { adminClient, connect, freshDatabase, PG_ADMIN, PG_HOST, PG_PASSWORD, PG_PORT, runTag, tempStateDir } from "../helpers/pg";
 
 const OVERRIDES = { limits: { max_policies: 1000 }, database: { connection_limit: 3 } };
 
@@ -121,4 +122,54 @@ describe.each([
     expect(tenants.rows[0].n).toBe(count + 2);
     expect(took).toBeLessThan(count * 3000);
   }, 240_000);
+});
+
+describe("the shared migration's version mark (provider)", () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase("cc_it_shared_mark");
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("is applied by the first tenant, skipped by the next, re-applied when drifted, and leaves with the last tenant", async () => {
+    const conn: PgConnection = { host: PG_HOST, port: PG_PORT, database: db.name, user: PG_ADMIN, password: PG_PASSWORD, sslMode: "disable" };
+    const limits = { max_policies: 5, max_resources: 5, max_bouncers: 5, max_users: 5 };
+    const inputs = (id: string) => {
+      const names = tenantNames(id);
+      return { connection: conn, migrations: tenantMigrations(names, layoutFor(names, "row", db.name), limits, { adminRole: PG_ADMIN }) };
+    };
+    const tag = runTag();
+    const x = inputs(`m${tag}-x`);
+    const y = inputs(`m${tag}-y`);
+    const admin = await adminClient(db.name);
+    try {
+      const mark = async () => (await admin.query("SELECT obj_description(oid, 'pg_namespace') AS v FROM pg_namespace WHERE nspname = $1", [ROW_LEVEL_SCHEMA])).rows[0]?.v;
+      const cx = await sqlMigrationsProvider.create!(x);
+      expect(await mark()).toMatch(/^controlcore shared 0001_row_level_shared [0-9a-f]{64}$/);
+      const before = await catalogRows(admin, ROW_LEVEL_SCHEMA);
+      const cy = await sqlMigrationsProvider.create!(y);
+      expect(await catalogRows(admin, ROW_LEVEL_SCHEMA)).toEqual(before);
+
+      // Drift in a shared table: read reports it, and the update re-applies the shared migration
+      // although the schema's mark is current.
+      await admin.query("ALTER TABLE cc_row_tenants.policies NO FORCE ROW LEVEL SECURITY");
+      const read = await sqlMigrationsProvider.read!(cy.id, cy.outs);
+      expect(read.props.drift).toEqual([
+        { migration: "0001_row_level_shared", problem: 'row-level security is not forced on "cc_row_tenants"."policies"' },
+      ]);
+      await sqlMigrationsProvider.update!(cy.id, read.props, y);
+      const forced = await admin.query("SELECT relforcerowsecurity FROM pg_class WHERE oid = 'cc_row_tenants.policies'::regclass");
+      expect(forced.rows).toEqual([{ relforcerowsecurity: true }]);
+
+      await sqlMigrationsProvider.delete!(cy.id, cy.outs);
+      expect(await mark()).toMatch(/^controlcore shared /);
+      await sqlMigrationsProvider.delete!(cx.id, cx.outs);
+      expect((await admin.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [ROW_LEVEL_SCHEMA])).rowCount).toBe(0);
+      expect(await mark()).toBeUndefined();
+    } finally {
+      await admin.end();
+    }
+  });
 });
