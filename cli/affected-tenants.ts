@@ -7,8 +7,7 @@
  * (`tenantId`, `plan`) and stack files `Pulumi.<stack>.yaml` (`controlcore-tenant:tenantId`,
  * `controlcore-tenant:plan`).
  *
- * Run as a script it reads changed paths (one a line) on stdin and prints one JSON object:
- * `npx tsx cli/affected-tenants.ts < changed.txt` (in the repository root) → `{ "tenants": [...], "reasons": {...} }`.
+ * The pull-request workflow runs it through cli/pr-preview.ts (`affected`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -50,8 +49,9 @@ export function affectedTenants(changedPaths: readonly string[], tenants: readon
   const reasons: Record<string, string[]> = {};
   const add = (t: KnownTenant, why: string) => (reasons[t.id] ??= []).push(why);
   for (const raw of changedPaths) {
+    if (raw.trim() === "") continue;
     const p = norm(raw.trim());
-    if (p === "" || INERT.some((re) => re.test(p))) continue;
+    if (INERT.some((re) => re.test(p))) continue;
     const owners = tenants.filter((t) => norm(t.file) === p);
     if (owners.length > 0) {
       for (const t of owners) add(t, `${p}: the tenant's stack file`);
@@ -86,7 +86,21 @@ export function readTenants(root: string): KnownTenant[] {
   return out;
 }
 
-if (require.main === module) {
-  const changed = fs.readFileSync(0, "utf8").split("\n");
-  process.stdout.write(`${JSON.stringify(affectedTenants(changed, readTenants(process.cwd())))}\n`);
+/** One tenant stack the workflow checks: the plan and stack config `tenantctl plan` takes, and the Pulumi stack to preview. */
+export interface PreviewTarget {
+  readonly tenant: string;
+  readonly plan: string;
+  /** `--stack-config` for the offline plan: the tenant's stack file, else the example stack's platform. */
+  readonly stackConfig: string;
+  /** The Pulumi stack name (`Pulumi.<stack>.yaml`'s stack, else the tenant ID). */
+  readonly stack: string;
+}
+
+/** The workflow's matrix: one target per affected tenant, in tenant order. */
+export function previewTargets(affected: AffectedTenants, tenants: readonly KnownTenant[], defaultStackConfig = "Pulumi.dev.yaml"): PreviewTarget[] {
+  return affected.tenants.map((id) => {
+    const t = tenants.find((x) => x.id === id && /^Pulumi\./.test(x.file)) ?? tenants.find((x) => x.id === id)!;
+    const stackFile = t.file.match(/^Pulumi\.([^.]+)\.ya?ml$/);
+    return { tenant: id, plan: t.plan, stackConfig: stackFile ? t.file : defaultStackConfig, stack: stackFile ? stackFile[1]! : id };
+  });
 }
