@@ -22,6 +22,7 @@ const T = {
   grant: "postgresql:index/grant:Grant",
   grantRole: "postgresql:index/grantRole:GrantRole",
   migrations: "pulumi-nodejs:dynamic/controlcore:SqlMigrations",
+  roleLifecycle: "pulumi-nodejs:dynamic/controlcore:TenantRoleLifecycle",
 } as const;
 
 type Inputs = Record<string, any>;
@@ -232,7 +233,7 @@ function admin(resources: ReadonlyMap<string, AppliedResource>): AdminConnection
  * {@link AdminSession}, the migrations provider's included.
  */
 export class PostgresApplier implements LocalApplier {
-  readonly types = [T.provider, T.role, T.database, T.schema, T.grant, T.grantRole, T.migrations];
+  readonly types = [T.provider, T.role, T.database, T.schema, T.grant, T.grantRole, T.migrations, T.roleLifecycle];
   private session: AdminSession | undefined;
   private active = false;
 
@@ -339,6 +340,15 @@ export class PostgresApplier implements LocalApplier {
         const res = await provider.create(news);
         return { outs: res.outs, id: res.id };
       }
+      case T.roleLifecycle: {
+        // The serialized provider, as the engine runs it (create gives LOGIN back in the run's transaction).
+        this.sessionFor(conn);
+        const provider = loadSerializedProvider(String(i.__provider));
+        const { __provider, ...news } = i;
+        void __provider;
+        const res = await provider.create(news);
+        return { outs: res.outs, id: res.id };
+      }
     }
   }
 
@@ -352,6 +362,9 @@ export class PostgresApplier implements LocalApplier {
         await this.exec(conn, conn.database, async (c) => {
           const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [i.name]);
           if (exists.rowCount === 0) return;
+          // The role's removal phase (TenantRoleLifecycle) dropped it already, or does it: as
+          // @pulumi/postgresql, these flags make the Role's own delete do nothing.
+          if (i.skipReassignOwned && i.skipDropRole) return;
           // What @pulumi/postgresql does before DROP ROLE; without superuser, REASSIGN OWNED needs
           // membership in the role, which a CREATEROLE admin can give itself.
           if (!conn.superuser) await c.query(`GRANT ${ident(i.name)} TO CURRENT_USER`);
@@ -402,6 +415,15 @@ export class PostgresApplier implements LocalApplier {
         this.sessionFor(conn);
         const provider = loadSerializedProvider(String(i.__provider));
         await provider.delete(saved.id ?? r.urn, saved.outs);
+        return;
+      }
+      case T.roleLifecycle: {
+        // Its own connections, outside any run transaction: it ends sessions and works in every database.
+        const saved = r.saved as { outs?: Inputs; id?: string } | undefined;
+        const provider = loadSerializedProvider(String(i.__provider));
+        const { __provider, ...props } = i;
+        void __provider;
+        await provider.delete(saved?.id ?? r.urn, saved?.outs ?? props);
         return;
       }
     }

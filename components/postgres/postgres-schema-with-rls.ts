@@ -21,7 +21,8 @@ import * as random from "@pulumi/random";
 import type { IsolationLevel, Plan } from "../../plans/schema";
 import type { TenantNames } from "../naming";
 import type { PostgresPlatform } from "../platform-config";
-import { SqlMigrations } from "./sql-migrations";
+import { TenantRoleLifecycle } from "./role-lifecycle";
+import { type PgConnection, SqlMigrations } from "./sql-migrations";
 import { layoutFor, type PgLayout, tenantMigrations, tenantTableGrants } from "./sql";
 
 export interface PostgresSchemaWithRlsArgs {
@@ -101,6 +102,10 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
         createRole: false,
         replication: false,
         bypassRowLevelSecurity: false,
+        // Removed by the role's removal phase below (every database, whatever other tenants
+        // granted it), not by the provider's REASSIGN/DROP OWNED in one database.
+        skipDropRole: true,
+        skipReassignOwned: true,
         // Members of the shared-schema group (table and row levels) use its privileges.
         inherit: true,
         connectionLimit: args.database.connection_limit,
@@ -112,23 +117,58 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
       child,
     );
 
-    const before: pulumi.Resource[] = [this.role];
+    const adminConnection = (database: string): pulumi.Output<PgConnection> =>
+      pulumi
+        .all([pg.host, pg.port, pg.adminUser, adminPassword, pg.sslMode])
+        .apply(([host, port, user, pw, sslMode]) => ({ host, port, database, user, password: pw, sslMode }));
+    // Deleted last before the role (everything below depends on it): drops what the role owns and
+    // was granted in every database of the server, then the role.
+    const removal = new TenantRoleLifecycle(
+      `${name}-role-removal`,
+      { connection: adminConnection(pg.database), role: this.role.name, phase: "removal" },
+      { parent: this, dependsOn: [this.role] },
+    );
+    const tenantChild = { ...child, dependsOn: [removal] };
+    const before: pulumi.Resource[] = [this.role, removal];
+    // No database of the platform lets PUBLIC connect or create temporary objects: a tenant
+    // reaches its own database only, and has nothing to hang another tenant's grant on. The
+    // server's own `postgres` and `template1` (copied into every new database) only when the admin
+    // is a superuser; elsewhere (RDS) the platform closes them once (README).
+    const closed = [...new Set([...(pg.superuser ? ["postgres", "template1"] : []), pg.database])];
+    for (const database of closed) {
+      before.push(
+        new postgresql.Grant(
+          `${name}-close-${database === pg.database ? "shared" : database}`,
+          { database, role: "public", objectType: "database", privileges: [] },
+          tenantChild,
+        ),
+      );
+    }
+    if (level !== "database") {
+      before.push(
+        new postgresql.Grant(
+          `${name}-connect-shared`,
+          { database: pg.database, role: this.role.name, objectType: "database", privileges: ["CONNECT"] },
+          { ...child, dependsOn: [...before] },
+        ),
+      );
+    }
     if (level === "database") {
       const db = new postgresql.Database(
         `${name}-database`,
         { name: layout.database, owner: pg.adminUser, template: "template0", encoding: "UTF8", allowConnections: true },
-        child,
+        tenantChild,
       );
       // New databases let PUBLIC connect and create temporary tables: take that back first.
       const revoke = new postgresql.Grant(
         `${name}-revoke-public`,
         { database: db.name, role: "public", objectType: "database", privileges: [] },
-        child,
+        tenantChild,
       );
       const connect = new postgresql.Grant(
         `${name}-connect`,
         { database: db.name, role: this.role.name, objectType: "database", privileges: ["CONNECT"] },
-        { ...child, dependsOn: [revoke] },
+        { ...child, dependsOn: [revoke, removal] },
       );
       before.push(db, revoke, connect);
     }
@@ -163,27 +203,35 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
     );
 
     const after = { ...child, dependsOn: [this.migrations] };
+    const tail: pulumi.Resource[] = [this.migrations];
     if (layout.groupRole) {
-      new postgresql.GrantRole(`${name}-group`, { role: this.role.name, grantRole: layout.groupRole }, after);
+      tail.push(new postgresql.GrantRole(`${name}-group`, { role: this.role.name, grantRole: layout.groupRole }, after));
     } else {
-      new postgresql.Grant(
+      tail.push(new postgresql.Grant(
         `${name}-schema-usage`,
         { database: layout.database, schema: layout.schema, role: this.role.name, objectType: "schema", privileges: ["USAGE"] },
         after,
-      );
+      ));
     }
     if (level !== "row") {
       for (const g of tenantTableGrants(layout)) {
-        new postgresql.Grant(
+        tail.push(new postgresql.Grant(
           `${name}-grant-${g.key}`,
           {
             database: layout.database, schema: layout.schema, role: this.role.name,
             objectType: "table", objects: g.objects, privileges: g.privileges,
           },
           after,
-        );
+        ));
       }
     }
+    // Created last, so deleted FIRST on offboarding: NOLOGIN and the tenant's sessions ended
+    // before anything else is removed, so a connected tenant cannot keep adding dependencies.
+    new TenantRoleLifecycle(
+      `${name}-role-access`,
+      { connection: adminConnection(pg.database), role: this.role.name, phase: "access" },
+      { parent: this, dependsOn: tail },
+    );
 
     this.endpoint = pulumi.all([pg.host, pg.port]).apply(([host, port]) => ({
       host, port, database: layout.database, schema: layout.schema, user: names.pgRole, isolationLevel: level, sslMode: pg.sslMode,

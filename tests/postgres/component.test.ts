@@ -17,7 +17,13 @@ const T = {
   grant: "postgresql:index/grant:Grant",
   grantRole: "postgresql:index/grantRole:GrantRole",
   migrations: "pulumi-nodejs:dynamic/controlcore:SqlMigrations",
+  lifecycle: "pulumi-nodejs:dynamic/controlcore:TenantRoleLifecycle",
 };
+
+/** Every level: the role's two offboarding phases, and the shared database closed to PUBLIC. */
+const OFFBOARDING = [
+  `${T.lifecycle} acme-postgres-role-removal`, `${T.lifecycle} acme-postgres-role-access`, `${T.grant} acme-postgres-close-shared`,
+];
 
 function children(resources: RecordedResource[]) {
   const component = resources.find((r) => r.type === T.component)!;
@@ -32,20 +38,24 @@ describe("PostgresSchemaWithRls children per isolation level", () => {
       `${T.database} acme-postgres-database`, `${T.grant} acme-postgres-revoke-public`, `${T.grant} acme-postgres-connect`,
       `${T.schema} acme-postgres-schema`, `${T.migrations} acme-postgres-migrations`, `${T.grant} acme-postgres-schema-usage`,
       `${T.grant} acme-postgres-grant-tables`, `${T.grant} acme-postgres-grant-audit`, `${T.grant} acme-postgres-grant-limits`,
+      ...OFFBOARDING,
     ],
     schema: [
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.schema} acme-postgres-schema`, `${T.migrations} acme-postgres-migrations`, `${T.grant} acme-postgres-schema-usage`,
       `${T.grant} acme-postgres-grant-tables`, `${T.grant} acme-postgres-grant-audit`, `${T.grant} acme-postgres-grant-limits`,
+      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
     ],
     table: [
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.migrations} acme-postgres-migrations`, `${T.grantRole} acme-postgres-group`,
       `${T.grant} acme-postgres-grant-tables`, `${T.grant} acme-postgres-grant-audit`, `${T.grant} acme-postgres-grant-limits`,
+      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
     ],
     row: [
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.migrations} acme-postgres-migrations`, `${T.grantRole} acme-postgres-group`,
+      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
     ],
   };
 
@@ -65,7 +75,7 @@ describe("PostgresSchemaWithRls inputs", () => {
     const role = byName(kids, "acme-postgres-role");
     expect({ ...role.inputs, password: isSecretValue(role.inputs.password) }).toEqual({
       name: "tenant_acme", login: true, password: true, superuser: false, createDatabase: false, createRole: false,
-      replication: false, bypassRowLevelSecurity: false, inherit: true, connectionLimit: 20, statementTimeout: 30000,
+      replication: false, bypassRowLevelSecurity: false, skipDropRole: true, skipReassignOwned: true, inherit: true, connectionLimit: 20, statementTimeout: 30000,
       idleInTransactionSessionTimeout: 30000, searchPaths: ["tenant_acme"],
     });
     expect(byName(kids, "acme-postgres-schema").inputs).toEqual({ name: "tenant_acme", database: "controlcore", owner: "controlcore_admin", dropCascade: false });
@@ -132,6 +142,27 @@ describe("PostgresSchemaWithRls inputs", () => {
     expect(isSecretValue(byName(kids, "acme-postgres-provider").inputs.password)).toBe(true);
     expect(isSecretValue(byName(kids, "acme-postgres-migrations").inputs.connection)).toBe(true);
     expect(containsSecret(byName(kids, "acme-postgres-schema-usage")?.inputs ?? {})).toBe(false);
+  });
+
+  it.each(ISOLATION_LEVELS.map((l) => [l]))("%s: offboarding takes access away first and removes the role last", async (level) => {
+    const { resources } = await runProgram({ tenantId: "acme", plan: "pro", isolation: level });
+    const order = children(resources).filter((r) => r.custom && r.type !== T.provider && r.type !== T.password).map((r) => r.name);
+    // Registration order is what local down reverses (and what the dependsOn chain makes Pulumi's
+    // delete order): the access phase is deleted first, the removal phase just before the role.
+    expect(order.slice(0, 2)).toEqual(["acme-postgres-role", "acme-postgres-role-removal"]);
+    expect(order.at(-1)).toBe("acme-postgres-role-access");
+    const kids = children(resources);
+    for (const phase of ["removal", "access"]) {
+      const r = byName(kids, `acme-postgres-role-${phase}`);
+      expect(r.inputs.role).toBe("tenant_acme");
+      expect(r.inputs.phase).toBe(phase);
+      expect(isSecretValue(r.inputs.connection)).toBe(true);
+    }
+    // The dev stack's admin is no superuser (RDS): it closes the shared database, not postgres or template1.
+    expect(byName(kids, "acme-postgres-close-shared").inputs).toEqual({ database: "controlcore", role: "public", objectType: "database", privileges: [] });
+    if (level !== "database") {
+      expect(byName(kids, "acme-postgres-connect-shared").inputs).toEqual({ database: "controlcore", role: "tenant_acme", objectType: "database", privileges: ["CONNECT"] });
+    }
   });
 
 });

@@ -1,0 +1,131 @@
+/**
+ * Offboarding cannot be blocked by another tenant, and a tenant reaches no database but its own.
+ *
+ * The attack (issue 8, item 1): tenant A creates a large object wherever it can connect and grants
+ * it to tenant B's role; `DROP ROLE` of B then fails ("cannot be dropped because some objects
+ * depend on it"), `local down` stops there and B's login and Redis user survive. Here A does that
+ * with its own credentials in its own database (which it can always reach), and — standing in for
+ * a server where the platform could not close another database, or a grant made before it was
+ * closed — in the `postgres` database as A (the admin switching to A's role). B's offboarding must
+ * still remove B completely, also while B holds an open transaction.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
+import { withRedis } from "../../cli/local/redis-applier";
+import { tenantNames } from "../../components/naming";
+import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
+import { adminClient, connect, freshDatabase, runTag, tempStateDir } from "../helpers/pg";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** The tenant's URL with another database. */
+function urlFor(up: LocalResult, database: string): string {
+  const u = new URL(String(up.postgres.url));
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function connectError(url: string): Promise<string> {
+  try {
+    const c = await connect(url);
+    await c.end();
+    return "connected";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (level: IsolationLevel) => {
+  const tag = runTag();
+  const A = tenantNames(`ob${tag}-a`);
+  const B = tenantNames(`ob${tag}-b`);
+  const stateDir = tempStateDir();
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let upA: LocalResult;
+  let upB: LocalResult;
+  const targets = () => ({ databaseUrl: db.url });
+  const up = (id: string) => localUp({ tenantId: id, plan: "pro", isolation: level, targets: targets(), stateDir });
+  const ownDb = (t: ReturnType<typeof tenantNames>) => (level === "database" ? t.pgDatabase : db.name);
+
+  beforeAll(async () => {
+    db = await freshDatabase(`cc_it_offb_${level}`);
+    upA = await up(A.id);
+    upB = await up(B.id);
+  });
+  afterAll(async () => {
+    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
+    await localDown(B.id, { targets: targets(), stateDir }).catch(() => undefined);
+    await db?.drop();
+  });
+
+  it("refuses the tenant every database but its own, and temporary objects in the shared one", async () => {
+    const others = ["postgres", "template1", ...(level === "database" ? [db.name, B.pgDatabase] : [])];
+    for (const name of others) {
+      expect([name, await connectError(urlFor(upA, name))]).toEqual([name, `permission denied for database "${name}"`]);
+    }
+    const a = await connect(String(upA.postgres.url));
+    try {
+      // No temporary table or function to hang another tenant's grant on (its own database at
+      // the database level has no TEMP either).
+      expect(await a.query("CREATE TEMP TABLE planted (x int)").then(() => "created", (e: Error) => e.message)).toBe(
+        `permission denied to create temporary tables in database "${ownDb(A)}"`,
+      );
+    } finally {
+      await a.end();
+    }
+  });
+
+  it("removes a tenant completely although another tenant granted it objects, and ends its open sessions first", async () => {
+    const a = await connect(String(upA.postgres.url));
+    const b = await connect(String(upB.postgres.url));
+    const root = await adminClient("postgres");
+    let aLo: number;
+    try {
+      // A, with its own credentials, in its own database.
+      aLo = Number((await a.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
+      await a.query(`GRANT SELECT ON LARGE OBJECT ${aLo} TO "${B.pgRole}"`);
+      // A in the postgres database (made as A's role by the admin: see the file comment).
+      await root.query(`SET ROLE "${A.pgRole}"`);
+      const lo = Number((await root.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
+      await root.query(`GRANT SELECT, UPDATE ON LARGE OBJECT ${lo} TO "${B.pgRole}"`);
+      await root.query("RESET ROLE");
+      const deps = await root.query(
+        "SELECT count(DISTINCT dbid)::int AS n FROM pg_shdepend WHERE refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND deptype = 'a' AND classid = 'pg_largeobject'::regclass",
+        [B.pgRole],
+      );
+      expect(deps.rows[0].n).toBe(2);
+      // B is connected, inside a transaction, while it is offboarded.
+      await b.query("BEGIN");
+      await b.query("SELECT 1");
+      const bEnded = new Promise<string>((resolve) => b.on("error", (e: Error) => resolve(e.message)));
+
+      expect(await localDown(B.id, { targets: targets(), stateDir })).toBe(true);
+
+      expect(await bEnded).toBe("terminating connection due to administrator command");
+      expect((await root.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [B.pgRole])).rowCount).toBe(0);
+      expect(await withRedis(REDIS_URL, async (r) => r.call("ACL", "GETUSER", upB.redis && (upB.redis as { username?: string }).username ? (upB.redis as { username: string }).username : B.elasticacheUserId))).toBeNull();
+      // A keeps its own object, with B's grant gone.
+      const acl = await a.query("SELECT lomacl::text AS acl FROM pg_largeobject_metadata WHERE oid = $1", [aLo]);
+      expect(acl.rows[0].acl).not.toContain(B.pgRole);
+      // A, the other tenant, still works.
+      expect((await a.query("SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = $1", [aLo])).rows[0].n).toBe(1);
+    } finally {
+      await root.end();
+      await a.end();
+      await b.end().catch(() => undefined);
+    }
+  });
+
+  it("removes the other tenant too, with what it made in any database", async () => {
+    expect(await localDown(A.id, { targets: targets(), stateDir })).toBe(true);
+    const root = await adminClient("postgres");
+    try {
+      expect((await root.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [A.pgRole])).rowCount).toBe(0);
+      // What A owned (its large objects, here and in its own database) went with it.
+      const left = await root.query("SELECT count(*)::int AS n FROM pg_largeobject_metadata m JOIN pg_roles r ON r.oid = m.lomowner WHERE r.rolname = current_user");
+      expect(left.rows[0].n).toBe(0);
+    } finally {
+      await root.end();
+    }
+  });
+});
