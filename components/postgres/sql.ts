@@ -553,9 +553,38 @@ ON CONFLICT (tenant_id) DO NOTHING;`,
 ${deleteOwnRows}
 DELETE FROM ${tenants} WHERE tenant_id = ${literal(names.id)};`,
     },
+    noColumnStatisticsMigration(l),
     limitsMigration(names, l, limits),
     ...session,
   ];
+}
+
+/**
+ * Row level: no column statistics on the shared tables. The planner reads `pg_statistic` for any
+ * leakproof operator (`=`, `<` on text are leakproof) even where row security hides `pg_stats`, so
+ * with statistics `EXPLAIN … WHERE url = '<guess>'` estimated the other tenants' matching rows
+ * (7 when right, 1 when wrong), and `WHERE tenant_id = '<other>'` their row count. With a
+ * statistics target of 0, ANALYZE collects none and every estimate is the same default.
+ * Idempotent and lock-free once applied: only columns not yet at 0 are altered
+ * (`IS DISTINCT FROM`: PostgreSQL 17 stores the default as NULL). Statistics an ANALYZE gathered
+ * before this ran stay until the column is re-typed (`ALTER COLUMN … TYPE <same type>`).
+ */
+function noColumnStatisticsMigration(l: PgLayout): Migration {
+  const tables = ownedTables(l, ["tenants"]).map((o) => `${literal(qualified(o.schema, o.table))}::regclass`).join(", ");
+  return {
+    id: "0003_row_level_no_column_statistics",
+    up: `DO $do$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT a.attrelid::regclass AS rel, a.attname FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid IN (${tables}) AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget IS DISTINCT FROM 0
+  LOOP
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS 0', c.rel, c.attname);
+  END LOOP;
+END $do$;`,
+    // The setting belongs to the shared tables, which the last tenant's shared down drops.
+    down: "-- nothing of this tenant's own",
+  };
 }
 
 /** Privileges the tenant role gets on its own tables (table, schema and database levels). */
