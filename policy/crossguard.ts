@@ -7,8 +7,13 @@
  * Whose stack it is: the policy config `tenantId` when given (`pulumi preview --policy-pack policy
  * --policy-pack-config <file>`, see {@link policyPackConfig}), else the stack tag
  * `controlcore:tenant`, else the stack name (one stack per tenant, named by the tenant ID).
+ *
+ * Unknown values (computed by the cloud, during a preview): CrossGuard throws when a policy reads
+ * one and reports the policy as not runnable (advisory) for that resource. A policy that only
+ * reports what it finds (`scansKnownInputs`) is then run again over the inputs that are known,
+ * so one unknown ARN does not hide a wildcard principal in a known document.
  */
-import type { PolicyConfigSchema, PolicyPackConfig, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { type PolicyConfigSchema, type PolicyPackConfig, type ResourceValidationPolicy, type StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { type IsolationPolicy, ISOLATION_POLICIES, TENANT_TAG, type TenantContext } from "./isolation-policies";
 
 /** The policy config every policy of the pack accepts. */
@@ -35,6 +40,33 @@ export function tenantContext(args: {
   return { tenantId, otherTenants: args.config?.otherTenants ?? [] };
 }
 
+/** A copy of CrossGuard's proxied props without the values unknown during a preview. */
+export function knownInputs(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      try {
+        out.push(knownInputs(v[i]));
+      } catch (e) {
+        if (!(e instanceof UnknownValueError)) throw e;
+      }
+    }
+    return out;
+  }
+  if (typeof v === "object" && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      try {
+        out[k] = knownInputs((v as Record<string, unknown>)[k]);
+      } catch (e) {
+        if (!(e instanceof UnknownValueError)) throw e;
+      }
+    }
+    return out;
+  }
+  return v;
+}
+
 /** One isolation policy as a CrossGuard policy. */
 export function toCrossGuard(p: IsolationPolicy): ResourceValidationPolicy | StackValidationPolicy {
   const base = { name: p.name, description: p.description, enforcementLevel: p.enforcementLevel, configSchema: CONFIG_SCHEMA };
@@ -43,7 +75,15 @@ export function toCrossGuard(p: IsolationPolicy): ResourceValidationPolicy | Sta
       ...base,
       validateResource: (args, reportViolation) => {
         const ctx = tenantContext({ urn: args.urn, stackTags: args.stackTags, config: args.getConfig() });
-        for (const m of p.check({ type: args.type, urn: args.urn, name: args.name, props: args.props }, ctx)) reportViolation(m);
+        const view = { type: args.type, urn: args.urn, name: args.name, props: args.props };
+        let messages: string[];
+        try {
+          messages = p.check(view, ctx);
+        } catch (e) {
+          if (!(e instanceof UnknownValueError) || !p.scansKnownInputs) throw e;
+          messages = p.check({ ...view, props: knownInputs(args.props) as Record<string, unknown> }, ctx);
+        }
+        for (const m of messages) reportViolation(m);
       },
     };
   }

@@ -39,6 +39,11 @@ interface PolicyBase {
 /** A policy over one resource's inputs: returns its violation messages. */
 export interface ResourcePolicy extends PolicyBase {
   readonly kind: "resource";
+  /**
+   * The check reports only what it finds in the values present (never that a value is missing),
+   * so CrossGuard may run it over the known inputs when some are unknown during a preview.
+   */
+  readonly scansKnownInputs?: boolean;
   readonly check: (r: ResourceView, ctx: TenantContext) => string[];
 }
 
@@ -81,6 +86,7 @@ const isAnyone = (p: string): boolean => p === "*";
 export const noWildcardPrincipalPolicy: ResourcePolicy = {
   kind: "resource",
   name: "no-wildcard-principal-allow",
+  scansKnownInputs: true,
   description: "No policy document (IAM, KMS, bucket, secret, SNS) allows the principal * (or uses Allow with NotPrincipal).",
   enforcementLevel: "mandatory",
   check(r) {
@@ -225,6 +231,7 @@ const mentionsS3 = (s: Statement): boolean => s.actions.some((a) => a === "*" ||
 export const s3PrefixPolicy: ResourcePolicy = {
   kind: "resource",
   name: "s3-statements-confined-to-tenant-prefix",
+  scansKnownInputs: true,
   description: "Every statement allowing S3 actions is confined to the tenant's prefix tenants/<id>/.",
   enforcementLevel: "mandatory",
   check(r, { tenantId }) {
@@ -295,6 +302,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export const foreignTenantNamePolicy: ResourcePolicy = {
   kind: "resource",
   name: "no-other-tenant-names",
+  scansKnownInputs: true,
   description: "No input names another tenant's derived names (prefixes, roles, aliases, users, schemas).",
   enforcementLevel: "mandatory",
   check(r, { tenantId, otherTenants = [] }) {

@@ -112,6 +112,19 @@ describe("policy/index.ts serves the pack over CrossGuard's analyzer protocol", 
     expect(diagnostics(res)).toEqual([{ policy: "tenant-tag", mandatory: true, message: expect.stringContaining('tags.controlcore:tenant: got "bob"; expected "acme"') }]);
   });
 
+  it("Analyze during a preview: an unknown input does not hide a wildcard principal in a known document; a policy that needs the unknown value is advisory", async () => {
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's unknown-string sentinel
+    const policy = JSON.stringify({ Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/tenants/acme/*" }] });
+    const res = await call<any>("analyze", resource(pb.AnalyzeRequest, "aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: UNKNOWN, policy }));
+    expect(diagnostics(res)).toEqual([
+      { policy: "no-wildcard-principal-allow", mandatory: true, message: expect.stringContaining('policy statement "Open": Allow to principal "*"') },
+    ]);
+    const topic = await call<any>("analyze", resource(pb.AnalyzeRequest, "aws:sns/topic:Topic", "t", { name: "x", tags: UNKNOWN }));
+    expect(diagnostics(topic)).toEqual([
+      { policy: "tenant-tag", mandatory: false, message: expect.stringContaining("can't run policy 'tenant-tag'") },
+    ]);
+  });
+
   it("AnalyzeStack: a log group encrypted with a key that is not the tenant's is refused", async () => {
     const request = new pb.AnalyzeStackRequest();
     request.setResourcesList([
