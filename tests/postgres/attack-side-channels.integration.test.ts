@@ -101,6 +101,15 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
     const dbInserted = async () =>
       Number((await a.query("SELECT tup_inserted FROM pg_stat_database WHERE datname = $1", [bDatabase()])).rows[0].tup_inserted);
     const insertedBefore = await dbInserted();
+    // Relation sizes need no privilege on the relation: B's table (or the shared one) by OID.
+    const size = async () =>
+      (
+        await a.query(
+          "SELECT pg_relation_size(c.oid)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+          [schema, table],
+        )
+      ).rows.map((r) => r.n);
+    expect(await size()).toEqual(level === "database" ? [] : [0]);
 
     await b.query(
       `INSERT INTO ${own(B, "resources")} (name, url)
@@ -137,9 +146,13 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
     if (level === "database") {
       // B's tables are in B's database; A's pg_stat_all_tables and pg_class list its own only.
       expect(await counters()).toEqual([]);
+      expect(await size()).toEqual([]);
+      expect(await refusal(a, "SELECT pg_database_size($1)", [B.pgDatabase])).toBe(`permission denied for database ${B.pgDatabase}`);
       expect((await a.query("SELECT count(*)::int AS n FROM pg_class WHERE relnamespace::regnamespace::text = $1", [schema])).rows[0].n).toBe(0);
       return;
     }
+    // B's 30 rows fill the table's first 8 KiB page.
+    expect(await size()).toEqual([8192]);
     // pg_class is readable by every role: the row count ANALYZE stored.
     const reltuples = await a.query(
       "SELECT c.reltuples::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
