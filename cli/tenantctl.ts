@@ -17,6 +17,7 @@ import { ISOLATION_LEVELS, type IsolationLevel } from "../plans/schema";
 import { readStackFile } from "./engine/stack-file";
 import { JSON_OUTPUT_VERSION, jsonLine, type PlanSummary } from "./json-output";
 import { requestOverrides } from "./plan-request";
+import { CommandExit } from "./ops/exit-codes";
 import { DEFAULT_STACK_FILE } from "./project-dir";
 
 /** Exit code of a refused command-line argument or option (as commander's own usage errors). */
@@ -31,6 +32,7 @@ const renderer = (): typeof import("./render-plan") => require("./render-plan");
 const policyCheck = (): typeof import("./policy-check") => require("./policy-check");
 const local = (): typeof import("./local/local-mode") => require("./local/local-mode");
 const dashboards = (): typeof import("./dashboards/render-dashboards") => require("./dashboards/render-dashboards");
+const ops = (): typeof import("./ops/commands") => require("./ops/commands");
 
 /** A tenant ID given on the command line, or an InputError naming the argument. */
 export function tenantArgument(id: string, argument = "<tenant>"): string {
@@ -81,6 +83,86 @@ export function localJson(result: { tenant: string; plan: unknown; [k: string]: 
   const summary: PlanSummary =
     typeof plan === "object" && plan !== null ? (plan as PlanSummary) : { name: String(plan), source: planSource, isolationLevel: String(isolationLevel) };
   return { version: JSON_OUTPUT_VERSION, tenant, plan: summary, ...rest };
+}
+
+function engineOption() {
+  return new Option("--engine <engine>", "pulumi: the Automation API (needs the Pulumi CLI); local: offline plan + local PostgreSQL and Redis")
+    .choices(["pulumi", "local"])
+    .default("pulumi");
+}
+
+/** A plan given to an operations command; a bad one is invalid input (exit 2), like a bad argument. */
+function opsPlan(ref: string, isolation: IsolationLevel | undefined): string {
+  try {
+    return checkedPlan(ref, isolation);
+  } catch (e) {
+    if (InputError.isInstance(e)) throw new InputError(`option --plan (${e.source})`, e.problems);
+    throw e;
+  }
+}
+
+type OpsCliOptions = { engine: "pulumi" | "local"; json?: boolean; plan: string; isolation?: IsolationLevel; stackConfig?: string; remote?: boolean; clearPendingCreates?: boolean };
+
+/** `init`, `preview`, `up`, `refresh`, `destroy`, `outputs`, `status` (README, "Operating tenants"). */
+function addOpsCommands(program: Command): void {
+  program
+    .command("init")
+    .description("Write a validated Pulumi.<tenant>.yaml from a plan and the platform config (default Pulumi.dev.yaml's).")
+    .argument("<tenant>", "tenant ID")
+    .addOption(planOption())
+    .addOption(isolationOption())
+    .addOption(stackConfigOption())
+    .option("--dir <dir>", "where to write the file (default: the project directory)")
+    .option("--force", "replace an existing file")
+    .option("--json", "print one JSON summary object")
+    .action(async (tenant: string, opts: { plan: string; isolation?: IsolationLevel; stackConfig?: string; dir?: string; force?: boolean; json?: boolean }) => {
+      const tenantId = tenantArgument(tenant);
+      const plan = opsPlan(opts.plan, opts.isolation);
+      const stackFile = checkedStackFile(opts.stackConfig);
+      const dir = opts.dir === undefined ? undefined : path.resolve(USER_CWD, opts.dir);
+      await ops().runInit(tenantId, { plan, isolation: opts.isolation, stackFile, dir, force: opts.force, json: opts.json });
+    });
+
+  const operations: Array<[import("./ops/engine").Operation, string]> = [
+    ["preview", "Show what `up` would change for the tenant."],
+    ["up", "Create or update the tenant's stack (idempotent)."],
+    ["refresh", "Re-read the tenant's resources from the cloud (local: from the servers) and report drift."],
+    ["destroy", "Remove everything the tenant's stack made (exit 3 when there is nothing)."],
+  ];
+  for (const [op, description] of operations) {
+    const cmd = program
+      .command(op)
+      .description(description)
+      .argument("<tenant>", "tenant ID")
+      .addOption(engineOption())
+      .addOption(planOption())
+      .addOption(isolationOption())
+      .addOption(stackConfigOption())
+      .option("--remote", "pulumi engine: run through Pulumi Deployments (RemoteWorkspace; see README)")
+      .option("--json", "print NDJSON: one line per engine event, then a summary object with version");
+    if (op === "refresh") cmd.option("--clear-pending-creates", "pulumi engine: drop pending creates a crashed update left (pulumi refresh --clear-pending-creates)");
+    cmd.action(async (tenant: string, opts: OpsCliOptions) => {
+      const tenantId = tenantArgument(tenant);
+      const plan = opsPlan(opts.plan, opts.isolation);
+      const stackFile = checkedStackFile(opts.stackConfig);
+      await ops().runOperation(op, { tenantId, plan, ...(opts.isolation ? { isolation: opts.isolation } : {}) }, { ...opts, stackFile });
+    });
+  }
+
+  for (const what of ["outputs", "status"] as const) {
+    const cmd = program
+      .command(what)
+      .description(what === "outputs" ? "Print the tenant's stack outputs (secrets as [secret] unless --show-secrets)." : "Print the tenant's last update, its result, resource count and pending operations.")
+      .argument("<tenant>", "tenant ID")
+      .addOption(engineOption())
+      .option("--json", "print one JSON summary object with version");
+    if (what === "outputs") cmd.option("--show-secrets", "print secret outputs in clear");
+    cmd.action(async (tenant: string, opts: { engine: "pulumi" | "local"; json?: boolean; showSecrets?: boolean }) => {
+      const tenantId = tenantArgument(tenant);
+      if (what === "outputs") await ops().runOutputs(tenantId, opts);
+      else await ops().runStatus(tenantId, opts);
+    });
+  }
 }
 
 export function buildCli(): Command {
@@ -212,6 +294,7 @@ export function buildCli(): Command {
         }
       },
     );
+  addOpsCommands(program);
   return program;
 }
 
@@ -222,6 +305,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
+    // An operations command printed its failure and chose the exit code (cli/ops/exit-codes.ts).
+    if (e instanceof CommandExit) return e.exitCode;
     if (err.code?.startsWith("commander.")) {
       // commander already printed the problem and the help.
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : USAGE_EXIT_CODE;
