@@ -198,7 +198,8 @@ export class LocalEngine implements Engine {
   async run(op: Operation, req: TenantRequest, onEvent?: (e: EngineEvent) => void): Promise<OperationResult> {
     const startedAt = new Date();
     const elapsed = () => (Date.now() - startedAt.getTime()) / 1000;
-    const emit = (e: Omit<EngineEvent, "tenantId" | "operation" | "elapsed">) => onEvent?.({ type: e.type, tenantId: req.tenantId, operation: op, elapsed: elapsed(), ...e } as EngineEvent);
+    const emit = ({ type, ...rest }: Omit<EngineEvent, "tenantId" | "operation" | "elapsed">) =>
+      onEvent?.({ type, tenantId: req.tenantId, operation: op, elapsed: elapsed(), ...rest });
     const unlock = op === "preview" ? () => undefined : this.lock(req.tenantId, op);
     try {
       emit({ type: "started" });

@@ -123,14 +123,15 @@ export function stackLocationProblems(loc: StackLocation): Problem[] {
 export function tenantStackSettings(input: StackSettingsInput): { settings?: TenantStackSettings; problems: Problem[] } {
   const problems = stackLocationProblems(input.location ?? {});
   const file = input.platform.values;
-  const config: Record<string, ConfigEntry> = {};
+  const config: Record<string, ConfigEntry> = {
+    [key("tenantId")]: { value: input.tenantId, secret: false },
+    [key("plan")]: { value: input.plan, secret: false },
+  };
   const fileSecret = new Set(input.platform.secretKeys);
   for (const [k, v] of Object.entries(file)) {
     if (REQUEST_KEYS.includes(k) || fileSecret.has(k)) continue;
     config[k] = { value: typeof v === "string" ? v : JSON.stringify(v), secret: false };
   }
-  config[key("tenantId")] = { value: input.tenantId, secret: false };
-  config[key("plan")] = { value: input.plan, secret: false };
   const own = file[key("tenantId")] === input.tenantId ? file[key("planOverrides")] : undefined;
   const overrides = own !== undefined ? deepMerge(own, input.overrides ?? {}) : input.overrides;
   if (overrides !== undefined && Object.keys(overrides as object).length > 0) {
