@@ -535,7 +535,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${READ_WRITE_TABLES.map(t).join(", ")} T
 -- Audit rows are written by the audit trigger only (SECURITY DEFINER): tenants read their own.
 GRANT SELECT ON ${t("audit_log")} TO ${group};
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${t("audit_log")} FROM ${group};
-GRANT SELECT ON ${t("limits")} TO ${group};`,
+GRANT SELECT ON ${t("limits")} TO ${group};
+${noColumnStatistics(l)}`,
     down: dropSharedWhenUnused(l, `EXISTS (SELECT 1 FROM ${tenants})`),
     tables: ownedTables(l, ["tenants"]),
   };
@@ -553,7 +554,6 @@ ON CONFLICT (tenant_id) DO NOTHING;`,
 ${deleteOwnRows}
 DELETE FROM ${tenants} WHERE tenant_id = ${literal(names.id)};`,
     },
-    noColumnStatisticsMigration(l),
     limitsMigration(names, l, limits),
     ...session,
   ];
@@ -565,15 +565,14 @@ DELETE FROM ${tenants} WHERE tenant_id = ${literal(names.id)};`,
  * with statistics `EXPLAIN … WHERE url = '<guess>'` estimated the other tenants' matching rows
  * (7 when right, 1 when wrong), and `WHERE tenant_id = '<other>'` their row count. With a
  * statistics target of 0, ANALYZE collects none and every estimate is the same default.
- * Idempotent and lock-free once applied: only columns not yet at 0 are altered
- * (`IS DISTINCT FROM`: PostgreSQL 17 stores the default as NULL). Statistics an ANALYZE gathered
+ * Part of the version-marked shared migration; only columns not yet at 0 are altered
+ * (`IS DISTINCT FROM`: PostgreSQL 17 stores the default as NULL), so a column added later is
+ * covered when that migration next runs. Statistics an ANALYZE gathered
  * before this ran stay until the column is re-typed (`ALTER COLUMN … TYPE <same type>`).
  */
-function noColumnStatisticsMigration(l: PgLayout): Migration {
+function noColumnStatistics(l: PgLayout): string {
   const tables = ownedTables(l, ["tenants"]).map((o) => `${literal(qualified(o.schema, o.table))}::regclass`).join(", ");
-  return {
-    id: "0003_row_level_no_column_statistics",
-    up: `DO $do$
+  return `DO $do$
 DECLARE c record;
 BEGIN
   FOR c IN SELECT a.attrelid::regclass AS rel, a.attname FROM pg_catalog.pg_attribute a
@@ -581,10 +580,7 @@ BEGIN
   LOOP
     EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS 0', c.rel, c.attname);
   END LOOP;
-END $do$;`,
-    // The setting belongs to the shared tables, which the last tenant's shared down drops.
-    down: "-- nothing of this tenant's own",
-  };
+END $do$;`;
 }
 
 /** Privileges the tenant role gets on its own tables (table, schema and database levels). */
