@@ -165,7 +165,7 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
       expect((await a.query("SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = $1", [schema])).rows[0].n).toBe(0);
       // ...but the planner reads pg_statistic for leakproof operators. Without column statistics
       // a right guess, a wrong guess and another tenant's ID all estimate the same. Measured
-      // with column statistics (before 0003_row_level_no_column_statistics): right URL 7, wrong
+      // with column statistics (before the shared migration set their target to 0): right URL 7, wrong
       // URL 1, B's tenant ID 30, an unknown ID 1, a range holding the secret 7, one past it 1.
       const right = await estimate(a, "SELECT * FROM resources WHERE url = $1", [SECRET_URL]);
       const wrong = await estimate(a, "SELECT * FROM resources WHERE url = $1", ["https://wrong.example/"]);
