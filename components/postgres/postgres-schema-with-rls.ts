@@ -23,7 +23,7 @@ import type { TenantNames } from "../naming";
 import type { PostgresPlatform } from "../platform-config";
 import { TenantRoleLifecycle } from "./role-lifecycle";
 import { type PgConnection, SqlMigrations } from "./sql-migrations";
-import { layoutFor, type PgLayout, tenantMigrations, tenantTableGrants } from "./sql";
+import { layoutFor, noLargeObjectsMigration, type PgLayout, tenantMigrations, tenantTableGrants } from "./sql";
 
 export interface PostgresSchemaWithRlsArgs {
   /** The tenant's physical names (from `naming.tenantNames`). */
@@ -193,11 +193,14 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
         connection: pulumi
           .all([pg.host, pg.port, pg.adminUser, adminPassword, pg.sslMode])
           .apply(([host, port, user, pw, sslMode]) => ({ host, port, database: layout.database, user, password: pw, sslMode })),
-        migrations: tenantMigrations(names, layout, limits, {
-          adminRole: pg.adminUser,
-          // An open transaction holds its locks: idle in one longer than a statement may run is over the limit.
-          sessionLimits: { statementTimeoutMs: args.database.statement_timeout_ms, idleInTransactionTimeoutMs: args.database.statement_timeout_ms },
-        }),
+        migrations: [
+          ...tenantMigrations(names, layout, limits, {
+            adminRole: pg.adminUser,
+            // An open transaction holds its locks: idle in one longer than a statement may run is over the limit.
+            sessionLimits: { statementTimeoutMs: args.database.statement_timeout_ms, idleInTransactionTimeoutMs: args.database.statement_timeout_ms },
+          }),
+          noLargeObjectsMigration(),
+        ],
       },
       { parent: this, dependsOn: before },
     );

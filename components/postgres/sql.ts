@@ -532,7 +532,7 @@ ${tableDdl(l, l.tenantDefault)}
 ${rlsDdl(l, options.adminRole)}
 ${functionDdl(l)}
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${READ_WRITE_TABLES.map(t).join(", ")} TO ${group};
--- Audit rows are written by the audit trigger only (SECURITY DEFINER): tenants read their own.
+-- Audit rows are written by the audit trigger only (it runs as its definer): tenants read their own.
 GRANT SELECT ON ${t("audit_log")} TO ${group};
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${t("audit_log")} FROM ${group};
 GRANT SELECT ON ${t("limits")} TO ${group};
@@ -592,4 +592,26 @@ export function tenantTableGrants(l: PgLayout): Array<{ key: string; objects: st
     { key: "audit", objects: [l.tables.audit_log], privileges: ["SELECT"] },
     { key: "limits", objects: [l.tables.limits], privileges: ["SELECT"] },
   ];
+}
+
+/**
+ * No large objects for tenants, in the database the tenant uses. Large objects belong to no
+ * schema: any role that may connect can create them (`lo_create`, `lo_creat`, `lo_from_bytea` are
+ * executable by PUBLIC), unbounded by the plan's limits, and grant them to another tenant's role
+ * (`GRANT SELECT ON LARGE OBJECT … TO`), which made that tenant's `DROP ROLE` fail (issue 8
+ * item 1; offboarding now copes with such grants anyway). Only a superuser may revoke EXECUTE on
+ * these `pg_catalog` functions; an admin that is not one (RDS, Aurora: they belong to `rdsadmin`)
+ * leaves them, and the README names the residual. The database keeps the revocation on `down`:
+ * it is the platform's hardening, not the tenant's object.
+ */
+export function noLargeObjectsMigration(): Migration {
+  return {
+    id: "0090_no_large_objects",
+    up: `DO $do$ BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    REVOKE EXECUTE ON FUNCTION pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+  END IF;
+END $do$;`,
+    down: "-- the revocation stays: platform hardening of the database, not the tenant's",
+  };
 }

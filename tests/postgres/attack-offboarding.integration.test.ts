@@ -3,11 +3,13 @@
  *
  * The attack (issue 8, item 1): tenant A creates a large object wherever it can connect and grants
  * it to tenant B's role; `DROP ROLE` of B then fails ("cannot be dropped because some objects
- * depend on it"), `local down` stops there and B's login and Redis user survive. Here A does that
- * with its own credentials in its own database (which it can always reach), and — standing in for
- * a server where the platform could not close another database, or a grant made before it was
- * closed — in the `postgres` database as A (the admin switching to A's role). B's offboarding must
- * still remove B completely, also while B holds an open transaction.
+ * depend on it"), `local down` stops there and B's login and Redis user survive. With a superuser
+ * admin the platform now refuses A the other databases and large objects altogether (first test).
+ * Where it cannot (an admin that is not a superuser, as on RDS, cannot revoke EXECUTE on
+ * `lo_create`, nor close `postgres`), A can still do it; the second test stands in for that server
+ * by making A's objects as A's role (the admin switching to it), in A's own database and in
+ * `postgres`. B's offboarding must still remove B completely, also while B holds an open
+ * transaction.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
@@ -70,6 +72,10 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (
       expect(await a.query("CREATE TEMP TABLE planted (x int)").then(() => "created", (e: Error) => e.message)).toBe(
         `permission denied to create temporary tables in database "${ownDb(A)}"`,
       );
+      // No large object either (what the attack granted to B).
+      for (const [fn, sql] of [["lo_from_bytea", "SELECT lo_from_bytea(0, 'bait')"], ["lo_create", "SELECT lo_create(0)"], ["lo_creat", "SELECT lo_creat(-1)"]]) {
+        expect(await a.query(sql).then(() => "created", (e: Error) => e.message)).toBe(`permission denied for function ${fn}`);
+      }
     } finally {
       await a.end();
     }
@@ -79,16 +85,21 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (
     const a = await connect(String(upA.postgres.url));
     const b = await connect(String(upB.postgres.url));
     const root = await adminClient("postgres");
+    const inOwn = await adminClient(ownDb(A));
     let aLo: number;
     try {
-      // A, with its own credentials, in its own database.
-      aLo = Number((await a.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
-      await a.query(`GRANT SELECT ON LARGE OBJECT ${aLo} TO "${B.pgRole}"`);
-      // A in the postgres database (made as A's role by the admin: see the file comment).
-      await root.query(`SET ROLE "${A.pgRole}"`);
-      const lo = Number((await root.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
-      await root.query(`GRANT SELECT, UPDATE ON LARGE OBJECT ${lo} TO "${B.pgRole}"`);
-      await root.query("RESET ROLE");
+      // As A, in A's own database and in postgres (see the file comment).
+      // (Created by the admin and given to A: A itself may not call lo_create here any more.)
+      const plant = async (c: typeof root, privileges: string): Promise<number> => {
+        const oid = Number((await c.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
+        await c.query(`ALTER LARGE OBJECT ${oid} OWNER TO "${A.pgRole}"`);
+        await c.query(`SET ROLE "${A.pgRole}"`);
+        await c.query(`GRANT ${privileges} ON LARGE OBJECT ${oid} TO "${B.pgRole}"`);
+        await c.query("RESET ROLE");
+        return oid;
+      };
+      aLo = await plant(inOwn, "SELECT");
+      await plant(root, "SELECT, UPDATE");
       const deps = await root.query(
         "SELECT count(DISTINCT dbid)::int AS n FROM pg_shdepend WHERE refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND deptype = 'a' AND classid = 'pg_largeobject'::regclass",
         [B.pgRole],
@@ -111,6 +122,7 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (
       expect((await a.query("SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = $1", [aLo])).rows[0].n).toBe(1);
     } finally {
       await root.end();
+      await inOwn.end();
       await a.end();
       await b.end().catch(() => undefined);
     }

@@ -94,7 +94,9 @@ describe("PostgresSchemaWithRls inputs", () => {
     const migrations = byName(kids, "acme-postgres-migrations");
     expect(isSecretValue(migrations.inputs.connection)).toBe(true);
     const list = migrations.inputs.migrations as Array<{ id: string; up: string }>;
-    expect(list.map((m) => m.id)).toEqual(["0001_tenant_tables", "R__plan_limits"]);
+    expect(list.map((m) => m.id)).toEqual(["0001_tenant_tables", "R__plan_limits", "R__session_limits", "0090_no_large_objects"]);
+    // Large objects (schema-less, outside the plan's limits, grantable to other tenants' roles) closed where the admin may.
+    expect(list[3]!.up).toContain("REVOKE EXECUTE ON FUNCTION pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC");
     expect(list[1]!.up).toContain("('acme', 'max_policies', 100)");
     expect(list[1]!.up).toContain("('acme', 'max_users', 10)");
   });
