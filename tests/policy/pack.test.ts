@@ -8,7 +8,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ISOLATION_POLICIES } from "../../policy/isolation-policies";
+import { runProgram } from "../../cli/offline-plan";
+import { policyViews } from "../../cli/policy-check";
+import { evaluatePolicies, ISOLATION_POLICIES } from "../../policy/isolation-policies";
 import { policyPackConfig, stackOfUrn, tenantContext } from "../../policy/crossguard";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -135,6 +137,78 @@ describe("policy/index.ts serves the pack over CrossGuard's analyzer protocol", 
     expect(diagnostics(res)).toEqual([
       { policy: "log-group-tenant-key-and-retention", mandatory: true, message: expect.stringContaining('kmsKeyId: got "arn:aws:kms:us-east-1:1:key/other"') },
     ]);
+  });
+});
+
+describe("written once, run two ways: CrossGuard and the offline check agree on the real program", () => {
+  let child: ChildProcess | undefined;
+  let client: any;
+  const call = <T>(method: string, request: unknown): Promise<T> =>
+    new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+
+  beforeAll(async () => {
+    const port = await new Promise<number>((resolve, reject) => {
+      child = spawn(process.execPath, [RUN_PACK, path.join(ROOT, "policy")], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => {
+        out += d;
+        const m = out.match(/^(\d+)\s*$/m);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on("exit", (code) => reject(new Error(`pack exited with ${code}`)));
+    });
+    client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  }, 90_000);
+
+  afterAll(() => {
+    client?.close();
+    if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+  });
+
+  /** Every resource of the run sent to the pack as the engine sends it (inputs, then the stack's outputs), as stack `stack`. */
+  async function crossGuard(views: ReturnType<typeof policyViews>): Promise<string[]> {
+    const toPb = (cls: any, v: { type: string; urn: string; name: string; props: Record<string, unknown> }) => {
+      const r = new cls();
+      r.setType(v.type);
+      r.setName(v.name);
+      r.setUrn(v.urn);
+      r.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(v.props))));
+      r.setOptions(new pb.AnalyzerResourceOptions());
+      return r;
+    };
+    const found: string[] = [];
+    const collect = (res: any, urn?: string) => {
+      for (const d of res.getDiagnosticsList()) {
+        const level = d.getEnforcementlevel() === pb.EnforcementLevel.MANDATORY ? "mandatory" : "advisory";
+        found.push(`${d.getPolicyname()} ${level} ${urn ?? d.getUrn()}: ${d.getMessage().split("\n").slice(1).join("\n")}`);
+      }
+    };
+    for (const v of views) collect(await call<any>("analyze", toPb(pb.AnalyzeRequest, v.inputs)), v.inputs.urn);
+    const stack = new pb.AnalyzeStackRequest();
+    stack.setResourcesList(views.map((v) => toPb(pb.AnalyzerResource, v.outputs)));
+    collect(await call<any>("analyzeStack", stack));
+    return found.sort();
+  }
+
+  const asStack = (views: ReturnType<typeof policyViews>, stack: string) =>
+    views.map(({ inputs, outputs }) => {
+      const urn = inputs.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`);
+      return { inputs: { ...inputs, urn }, outputs: { ...outputs, urn } };
+    });
+
+  it("the pro plan of tenant acme: no diagnostic from either run", async () => {
+    const { resources } = await runProgram({ tenantId: "acme", plan: "pro" });
+    const views = policyViews(resources);
+    expect(await crossGuard(views)).toEqual([]);
+    expect(evaluatePolicies(views, { tenantId: "acme" })).toEqual([]);
+  });
+
+  it("the custom plan of acme checked as stack bob: the same violations, word for word, from both runs", async () => {
+    const { resources } = await runProgram({ tenantId: "acme", plan: "custom" });
+    const views = asStack(policyViews(resources), "bob");
+    const offline = evaluatePolicies(views, { tenantId: "bob" }).map((v) => `${v.policy} ${v.enforcementLevel} ${v.urn}: ${v.message}`).sort();
+    expect(offline.length).toBeGreaterThan(20);
+    expect(await crossGuard(views)).toEqual(offline);
   });
 });
 
