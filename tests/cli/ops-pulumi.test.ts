@@ -62,6 +62,20 @@ describe("--engine pulumi without the Pulumi CLI", () => {
   });
 });
 
+describe("a refused argument of an operations command", () => {
+  it.each([
+    [["up", "Admin"]], [["preview", "Admin", "--engine", "local"]], [["destroy", "Admin"]], [["status", "Admin"]], [["outputs", "Admin"]], [["init", "Admin"]],
+  ])("%j exits 2 and loads no Pulumi SDK, database or Redis client, nor the progress library", (args) => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mods-")), "loaded.json");
+    const r = tenantctl(args, { LOADED_MODULES_OUT: out }, ["-r", path.join(__dirname, "loaded-modules.cjs")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tenantctl: invalid argument <tenant>: 1 problem\n/);
+    const loaded = (JSON.parse(fs.readFileSync(out, "utf8")) as string[]).map((f) => path.relative(ROOT, f));
+    expect(loaded.filter((f) => /node_modules\/(@pulumi|pg|ioredis|listr2)\//.test(f))).toEqual([]);
+    expect(loaded.filter((f) => /dist\/cli\/ops\/(commands|pulumi-engine|local-engine|progress)\.js$/.test(f))).toEqual([]);
+  });
+});
+
 describe("exit codes", () => {
   it("are distinct per outcome and every engine error kind has one", () => {
     expect(EXIT).toEqual({ ok: 0, failed: 1, invalidInput: 2, nothingThere: 3, conflict: 4, unavailable: 5 });
