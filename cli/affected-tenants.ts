@@ -29,6 +29,11 @@ export interface AffectedTenants {
   readonly reasons: Record<string, string[]>;
 }
 
+/** The stack config whose platform section tenants without a stack file of their own are planned with. */
+export const DEFAULT_STACK_CONFIG = "Pulumi.dev.yaml";
+
+const isStackFile = (file: string): boolean => /^Pulumi\.[^.]+\.ya?ml$/.test(norm(file));
+
 /** Paths that change no deployed resource and no check: documentation and tests. */
 const INERT = [/^docs\//, /\.md$/i, /^tests\//, /^LICENSE/i, /^\.gitignore$/, /^\.vscode\//];
 
@@ -45,7 +50,11 @@ export function planFile(plan: string): string {
  * plan schema and loader, `Pulumi.yaml`, dependencies, the CLI, the policy pack, CI) → all
  * tenants, because it can change every stack or the checks run on it.
  */
-export function affectedTenants(changedPaths: readonly string[], tenants: readonly KnownTenant[]): AffectedTenants {
+export function affectedTenants(
+  changedPaths: readonly string[],
+  tenants: readonly KnownTenant[],
+  defaultStackConfig = DEFAULT_STACK_CONFIG,
+): AffectedTenants {
   const reasons: Record<string, string[]> = {};
   const add = (t: KnownTenant, why: string) => (reasons[t.id] ??= []).push(why);
   for (const raw of changedPaths) {
@@ -53,8 +62,11 @@ export function affectedTenants(changedPaths: readonly string[], tenants: readon
     const p = norm(raw.trim());
     if (INERT.some((re) => re.test(p))) continue;
     const owners = tenants.filter((t) => norm(t.file) === p);
-    if (owners.length > 0) {
+    // Tenants without a stack file of their own are planned with the default stack config's platform.
+    const borrowers = p === norm(defaultStackConfig) ? tenants.filter((t) => !isStackFile(t.file)) : [];
+    if (owners.length > 0 || borrowers.length > 0) {
       for (const t of owners) add(t, `${p}: the tenant's stack file`);
+      for (const t of borrowers) add(t, `${p}: the platform config the tenant is planned with`);
       continue;
     }
     if (/^plans\/[^/]+\.ya?ml$/.test(p)) {
@@ -97,7 +109,7 @@ export interface PreviewTarget {
 }
 
 /** The workflow's matrix: one target per affected tenant, in tenant order. */
-export function previewTargets(affected: AffectedTenants, tenants: readonly KnownTenant[], defaultStackConfig = "Pulumi.dev.yaml"): PreviewTarget[] {
+export function previewTargets(affected: AffectedTenants, tenants: readonly KnownTenant[], defaultStackConfig = DEFAULT_STACK_CONFIG): PreviewTarget[] {
   return affected.tenants.map((id) => {
     const t = tenants.find((x) => x.id === id && /^Pulumi\./.test(x.file)) ?? tenants.find((x) => x.id === id)!;
     const stackFile = t.file.match(/^Pulumi\.([^.]+)\.ya?ml$/);

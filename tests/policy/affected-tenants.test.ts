@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { affectedTenants, type KnownTenant, planFile, readTenants } from "../../cli/affected-tenants";
+import { affectedTenants, type KnownTenant, planFile, previewTargets, readTenants } from "../../cli/affected-tenants";
 
 const TENANTS: KnownTenant[] = [
   { id: "acme", plan: "pro", file: "Pulumi.acme.yaml" },
@@ -38,6 +38,21 @@ describe("affectedTenants (pure)", () => {
     },
   );
 
+  it("the default stack config (Pulumi.dev.yaml) → its own tenant and the tenants planned with its platform", () => {
+    const tenants = [...TENANTS, { id: "erie", plan: "pro", file: "Pulumi.dev.yaml" }];
+    expect(affectedTenants(["Pulumi.dev.yaml"], tenants)).toEqual({
+      tenants: ["bolt", "crux", "dune", "erie"],
+      reasons: {
+        erie: ["Pulumi.dev.yaml: the tenant's stack file"],
+        bolt: ["Pulumi.dev.yaml: the platform config the tenant is planned with"],
+        crux: ["Pulumi.dev.yaml: the platform config the tenant is planned with"],
+        dune: ["Pulumi.dev.yaml: the platform config the tenant is planned with"],
+      },
+    });
+    // acme has a stack file of its own: another tenant's stack file does not touch it.
+    expect(affectedTenants(["Pulumi.acme.yaml"], tenants).tenants).toEqual(["acme"]);
+  });
+
   it("documentation and tests only → none", () => {
     expect(affectedTenants(["README.md", "docs/redis.md", "tests/redis/placement.test.ts", "components/s3/README.md", ""], TENANTS)).toEqual({ tenants: [], reasons: {} });
   });
@@ -50,6 +65,18 @@ describe("affectedTenants (pure)", () => {
   it("planFile maps plan names and paths to the changed file's form", () => {
     expect(planFile("pro")).toBe("plans/pro.yaml");
     expect(planFile("./plans/tiny.yml")).toBe("plans/tiny.yml");
+  });
+});
+
+describe("previewTargets", () => {
+  it("a tenant with a stack file is planned with it and previewed as its stack; others with the default config, as their ID", () => {
+    const affected = affectedTenants(["components/naming.ts"], TENANTS);
+    expect(previewTargets(affected, TENANTS)).toEqual([
+      { tenant: "acme", plan: "pro", stackConfig: "Pulumi.acme.yaml", stack: "acme" },
+      { tenant: "bolt", plan: "pro", stackConfig: "Pulumi.dev.yaml", stack: "bolt" },
+      { tenant: "crux", plan: "custom", stackConfig: "Pulumi.dev.yaml", stack: "crux" },
+      { tenant: "dune", plan: "./plans/tiny.yaml", stackConfig: "Pulumi.dev.yaml", stack: "dune" },
+    ]);
   });
 });
 
