@@ -75,8 +75,13 @@ function fail(err: EngineError, json: boolean, summary: Record<string, unknown>)
 
 /** The human line of a result. */
 export function renderResult(r: OperationResult, engine: EngineName): string {
-  const counts = Object.entries(r.changes).map(([k, n]) => `${n} ${k}`).join(", ") || "no resources";
-  const what = r.operation === "preview" ? (r.unchanged ? "no changes would be made" : "would change") : r.unchanged ? "no changes" : "done";
+  // A refresh's `delete` is a resource the state has and the servers (or the cloud) no longer do.
+  const label = (k: string) => (r.operation === "refresh" ? ({ same: "in sync", delete: "missing" } as Record<string, string>)[k] ?? k : k);
+  const counts = Object.entries(r.changes).map(([k, n]) => `${n} ${label(k)}`).join(", ") || "no resources";
+  const what =
+    r.operation === "preview" ? (r.unchanged ? "no changes would be made" : "would change")
+    : r.operation === "refresh" ? (r.unchanged ? "in sync" : "drift")
+    : r.unchanged ? "no changes" : "done";
   return `${r.operation} ${r.tenantId} (${engine} engine): ${what}: ${counts} · ${r.durationSeconds.toFixed(1)} s`;
 }
 
