@@ -5,6 +5,7 @@
  * And: importing the policies starts no server (only policy/index.ts constructs the PolicyPack).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +38,19 @@ function runModule(module: string, ms: number): Promise<{ code: number | null; s
 }
 
 describe("importing the policies starts no policy server", () => {
+  it("policy/index.ts is the only source that constructs a PolicyPack", () => {
+    const sources = (dir: string): string[] =>
+      fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? sources(path.join(dir, e.name)) : /\.ts$/.test(e.name) ? [path.join(dir, e.name)] : [],
+      );
+    const constructing = ["policy", "cli", "components", "plans", "platform"]
+      .flatMap(sources)
+      .concat(["index.ts"])
+      .filter((f) => /new\s+PolicyPack\s*\(/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+    expect(constructing).toEqual([path.join("policy", "index.ts")]);
+  });
+
+
   it.each([["isolation-policies.ts"], ["crossguard.ts"]])("%s loads and the process exits by itself, printing nothing", async (module) => {
     const r = await runModule(module, 40_000);
     expect(r.running).toBe(false);
