@@ -175,14 +175,14 @@ export interface CellServerSetting {
 
 const MiB = 1024 * 1024;
 /** Largest string value (and any single argument) a tenant may send. */
-export const MAX_BULK_BYTES = 8 * MiB;
+export const MAX_BULK_BYTES = 4 * MiB;
 /** A normal client is disconnected at once when its pending replies reach this. */
-export const OUTPUT_HARD_LIMIT_BYTES = 32 * MiB;
+export const OUTPUT_HARD_LIMIT_BYTES = 8 * MiB;
 /** ... or when they stay above this for {@link OUTPUT_SOFT_SECONDS}. */
-export const OUTPUT_SOFT_LIMIT_BYTES = 16 * MiB;
+export const OUTPUT_SOFT_LIMIT_BYTES = 4 * MiB;
 export const OUTPUT_SOFT_SECONDS = 10;
 /** Unparsed input per client, and the argument bytes queued in one MULTI. Must exceed MAX_BULK_BYTES. */
-export const QUERY_BUFFER_LIMIT_BYTES = 16 * MiB;
+export const QUERY_BUFFER_LIMIT_BYTES = 8 * MiB;
 
 export const CELL_SERVER_SETTINGS: readonly CellServerSetting[] = [
   {
