@@ -16,12 +16,19 @@
  * the group's declared `userIds` is only ever the default user.
  *
  * The group is protected by default: deleting it cuts every tenant of the cell off.
+ *
+ * It also declares the cell's ElastiCache parameter group with the server settings pooled tenants
+ * need (`CELL_SERVER_SETTINGS` in components/redis/command-cost.ts: client output-buffer limits,
+ * proto-max-bulk-len, client-query-buffer-limit, lazy free): ACLs cannot bound what a command
+ * costs or what a connection holds outside the keyspace; these settings and the refused commands
+ * together do. Attach it to the cell's replication group (`parameterGroupName`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type Problem, show, throwIfProblems } from "../components/errors";
 import { DISABLED_DEFAULT_USER_ACCESS_STRING } from "../components/redis/access-string";
+import { cellParameters } from "../components/redis/command-cost";
 import type { RedisCell } from "../components/redis/config";
 import { membershipTimeouts } from "../components/redis/membership";
 import { PASSWORD_LENGTH, USER_ENGINE } from "../components/redis/redis-namespace";
@@ -34,6 +41,12 @@ export const USERS_PER_USER_GROUP = 100;
 
 /** ElastiCache user and user group IDs (CreateUser/CreateUserGroup pattern `[a-zA-Z][a-zA-Z0-9\-]*`). */
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+/**
+ * Parameter-group family of the cells: Redis OSS 7.x (the access string needs 7.0+, and the
+ * lazyfree-* parameters are gone from the valkey8 family; AWS "Engine specific parameters" page).
+ */
+export const CELL_PARAMETER_GROUP_FAMILY = "redis7";
 
 /** The source named when PooledRedisUserGroup refuses its arguments. */
 export const POOLED_GROUP_SOURCE = "PooledRedisUserGroup arguments";
@@ -52,7 +65,13 @@ export interface PooledRedisUserGroupArgs {
    * @default []
    */
   readonly platformUserIds?: readonly string[];
-  /** Tags of the group and the default user. */
+  /**
+   * The cell's replication group runs in cluster mode (its parameter group then needs
+   * `cluster-enabled yes`; ElastiCache refuses a non-cluster parameter group on a cluster-mode group).
+   * @default false
+   */
+  readonly clusterMode?: boolean;
+  /** Tags of the group, the default user and the parameter group. */
   readonly tags?: Record<string, string>;
   /**
    * Protect the group from deletion (deleting it cuts every tenant of the cell off).
@@ -104,6 +123,10 @@ export class PooledRedisUserGroup extends pulumi.ComponentResource {
   readonly defaultUserId: pulumi.Output<string>;
   /** Most tenants the group can take; `platform.redis.cells[].capacity` may not exceed it. */
   readonly tenantCapacity: number;
+  /** The cell's parameter group (client output-buffer limits, proto-max-bulk-len, lazy free). */
+  readonly parameterGroup: aws.elasticache.ParameterGroup;
+  /** Its name; set it as the replication group's `parameterGroupName`. */
+  readonly parameterGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: PooledRedisUserGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems(POOLED_GROUP_SOURCE, pooledRedisUserGroupProblems(args));
@@ -151,8 +174,25 @@ export class PooledRedisUserGroup extends pulumi.ComponentResource {
         { parent: this, customTimeouts: membershipTimeouts() },
       );
     }
+    this.parameterGroup = new aws.elasticache.ParameterGroup(
+      `${name}-parameters`,
+      {
+        name: `${cell.userGroupId.toLowerCase()}-pooled`,
+        family: CELL_PARAMETER_GROUP_FAMILY,
+        description: `Pooled tenants of cell ${cell.name}: output-buffer limits, value size cap, lazy free`,
+        parameters: [...cellParameters(), ...(args.clusterMode ? [{ name: "cluster-enabled", value: "yes" }] : [])],
+        tags,
+      },
+      { parent: this },
+    );
     this.userGroupId = this.group.userGroupId;
     this.defaultUserId = pulumi.output(defaultUserId);
-    this.registerOutputs({ userGroupId: this.userGroupId, defaultUserId: this.defaultUserId, tenantCapacity: this.tenantCapacity });
+    this.parameterGroupName = this.parameterGroup.name;
+    this.registerOutputs({
+      userGroupId: this.userGroupId,
+      defaultUserId: this.defaultUserId,
+      tenantCapacity: this.tenantCapacity,
+      parameterGroupName: this.parameterGroupName,
+    });
   }
 }

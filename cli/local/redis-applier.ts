@@ -8,15 +8,21 @@
  */
 import { Redis } from "ioredis";
 import { validateRedisPrefix } from "../../components/redis/access-string";
+import { cellServerFlags } from "../../components/redis/command-cost";
 import { REDIS_SETTING_TAGS } from "../../components/redis/app-config";
 import type { TenantNames } from "../../components/naming";
 import type { AppliedResource, LocalApplier, LocalContext } from "./applier";
 
 export const ELASTICACHE_USER_TYPE = "aws:elasticache/user:User";
 
-/** How to start a local Redis on `port` (the port of the URL that could not be reached). */
+/**
+ * How to start a local Redis on `port` (the port of the URL that could not be reached), with the
+ * server settings of a pooled cell (output-buffer limits, value size cap, lazy free: the
+ * parameter group `PooledRedisUserGroup` ships). Local mode itself never changes the server's
+ * configuration: `up` of one tenant must not reconfigure a Redis other tenants and tests share.
+ */
 export function startRedisHint(port: number | string = 6379): string {
-  return `start it with: redis-server --daemonize yes --port ${port} --save "" --appendonly no`;
+  return `start it with: redis-server --daemonize yes --port ${port} --save "" --appendonly no ${cellServerFlags()}`;
 }
 
 /** How to start the local Redis the integration tests and local mode expect by default (port 6379). */

@@ -221,3 +221,11 @@ export function cellParameters(): { name: string; value: string }[] {
     a.name.localeCompare(b.name),
   );
 }
+
+/**
+ * {@link CELL_SERVER_SETTINGS} as redis-server command-line flags, for a local or CI Redis that
+ * should behave like a pooled cell (cli/local/redis-applier.ts start hint, .ci/run).
+ */
+export function cellServerFlags(): string {
+  return CELL_SERVER_SETTINGS.map((s) => `--${s.directive} ${s.value.includes(" ") ? `"${s.value}"` : s.value}`).join(" ");
+}

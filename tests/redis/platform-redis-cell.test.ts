@@ -34,7 +34,7 @@ async function runCell(args: PooledRedisUserGroupArgs): Promise<Run> {
     async () => {
       const m = await import("../../platform/redis-cell.js");
       const c = new m.PooledRedisUserGroup("cell-a", args, { transformations: [(a) => (options.set(a.name, a.opts), undefined)] });
-      return { userGroupId: c.userGroupId, defaultUserId: c.defaultUserId, tenantCapacity: c.tenantCapacity };
+      return { userGroupId: c.userGroupId, defaultUserId: c.defaultUserId, tenantCapacity: c.tenantCapacity, parameterGroupName: c.parameterGroupName };
     },
     { stack: "platform", state: redisState },
   );
@@ -51,6 +51,7 @@ describe("PooledRedisUserGroup", () => {
       ["controlcore:platform:PooledRedisUserGroup", "cell-a"],
       ["random:index/randomPassword:RandomPassword", "cell-a-default-password"],
       ["aws:elasticache/user:User", "cell-a-default-user"],
+      ["aws:elasticache/parameterGroup:ParameterGroup", "cell-a-parameters"],
       ["aws:elasticache/userGroup:UserGroup", "cell-a-user-group"],
     ]);
     expect(byName(run, "cell-a-user-group").inputs).toEqual({
@@ -87,18 +88,55 @@ describe("PooledRedisUserGroup", () => {
       ["controlcore:platform:PooledRedisUserGroup", "cell-a"],
       ["aws:elasticache/userGroupAssociation:UserGroupAssociation", "cell-a-member-mem-sampler"],
       ["aws:elasticache/userGroupAssociation:UserGroupAssociation", "cell-a-member-operator"],
+      ["aws:elasticache/parameterGroup:ParameterGroup", "cell-a-parameters"],
       ["aws:elasticache/userGroup:UserGroup", "cell-a-user-group"],
     ]);
     expect(byName(run, "cell-a-user-group").inputs).toEqual({ userGroupId: "cc-redis-cell-a", engine: "redis", userIds: ["platform-default"], tags: {} });
     expect(byName(run, "cell-a-member-operator").inputs).toEqual({ userGroupId: "cc-redis-cell-a", userId: "operator" });
     expect(run.options.get("cell-a-member-operator")!.customTimeouts).toEqual({ create: "20m", delete: "20m" });
     expect(run.options.get("cell-a-user-group")!.protect).toBe(false);
-    expect(run.outputs).toEqual({ userGroupId: "cc-redis-cell-a", defaultUserId: "platform-default", tenantCapacity: 97 });
+    expect(run.outputs).toEqual({
+      userGroupId: "cc-redis-cell-a",
+      defaultUserId: "platform-default",
+      tenantCapacity: 97,
+      parameterGroupName: "cc-redis-cell-a-pooled",
+    });
   });
 
   it("publishes the group ID to attach to the replication group and the tenant capacity", async () => {
     const run = await runCell({ cell: cellA });
-    expect(run.outputs).toEqual({ userGroupId: "cc-redis-cell-a", defaultUserId: "cc-redis-cell-a-default", tenantCapacity: 99 });
+    expect(run.outputs).toEqual({
+      userGroupId: "cc-redis-cell-a",
+      defaultUserId: "cc-redis-cell-a-default",
+      tenantCapacity: 99,
+      parameterGroupName: "cc-redis-cell-a-pooled",
+    });
+  });
+
+  it("declares the cell's parameter group with the server settings pooled tenants need (issue 8 items 10, 11)", async () => {
+    const run = await runCell({ cell: cellA, tags: TAGS });
+    // Written out by hand: the ElastiCache names and values (redis7 family) the measurements in
+    // tests/redis/redis-server-limits.test.ts were made with.
+    expect(byName(run, "cell-a-parameters").inputs).toEqual({
+      name: "cc-redis-cell-a-pooled",
+      family: "redis7",
+      description: "Pooled tenants of cell cell-a: output-buffer limits, value size cap, lazy free",
+      parameters: [
+        { name: "client-output-buffer-limit-normal-hard-limit", value: "8388608" },
+        { name: "client-output-buffer-limit-normal-soft-limit", value: "4194304" },
+        { name: "client-output-buffer-limit-normal-soft-seconds", value: "10" },
+        { name: "client-query-buffer-limit", value: "8388608" },
+        { name: "lazyfree-lazy-eviction", value: "yes" },
+        { name: "lazyfree-lazy-expire", value: "yes" },
+        { name: "lazyfree-lazy-server-del", value: "yes" },
+        { name: "lazyfree-lazy-user-del", value: "yes" },
+        { name: "proto-max-bulk-len", value: "4194304" },
+      ],
+      tags: TAGS,
+    });
+    const clustered = await runCell({ cell: cellA, clusterMode: true });
+    expect(byName(clustered, "cell-a-parameters").inputs.parameters).toContainEqual({ name: "cluster-enabled", value: "yes" });
+    expect(byName(clustered, "cell-a-parameters").inputs.parameters).toHaveLength(10);
   });
 
   it("refuses a capacity the group cannot hold, bad IDs and duplicates, all at once, before registering anything", async () => {

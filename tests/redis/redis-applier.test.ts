@@ -2,6 +2,8 @@
  * The Redis applier's pure parts: the one ElastiCache -> ACL SETUSER translation, the guards that
  * keep local mode on the tenant's own user and prefix, and the `redis` section of `local up --json`.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AppliedResource, LocalContext } from "../../cli/local/applier";
 import {
@@ -14,6 +16,7 @@ import {
   startRedisHint,
   withRedis,
 } from "../../cli/local/redis-applier";
+import { cellServerFlags } from "../../components/redis/command-cost";
 import { tenantNames } from "../../components/naming";
 import { tenantAccessString } from "../../components/redis/access-string";
 
@@ -131,12 +134,18 @@ describe("redisApplier", () => {
 
   it("says how to start Redis when REDIS_URL is unreachable, on the port it names", async () => {
     await expect(withRedis("redis://:hunter2@127.0.0.1:1", async () => 1)).rejects.toThrow(
-      /^cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.*\); start it with: redis-server --daemonize yes --port 1 --save "" --appendonly no$/,
+      /^cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.*\); start it with: redis-server --daemonize yes --port 1 --save "" --appendonly no --client-output-buffer-limit "normal 8388608 4194304 10" .* --lazyfree-lazy-eviction yes$/,
     );
     await expect(withRedis("redis://127.0.0.1:6390", async () => 1)).rejects.toThrow(
-      /; start it with: redis-server --daemonize yes --port 6390 --save "" --appendonly no$/,
+      /; start it with: redis-server --daemonize yes --port 6390 --save "" --appendonly no --client-output-buffer-limit .* --lazyfree-lazy-eviction yes$/,
     );
-    expect(startRedisHint()).toBe('start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no');
+    expect(startRedisHint()).toBe(
+      'start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no ' +
+        '--client-output-buffer-limit "normal 8388608 4194304 10" --proto-max-bulk-len 4194304 --client-query-buffer-limit 8388608 ' +
+        "--lazyfree-lazy-user-del yes --lazyfree-lazy-server-del yes --lazyfree-lazy-expire yes --lazyfree-lazy-eviction yes",
+    );
+    // CI starts its Redis like a pooled cell too.
+    expect(readFileSync(join(__dirname, "../../.ci/run"), "utf8")).toContain(cellServerFlags());
     expect(START_REDIS_HINT).toBe(startRedisHint(6379));
   });
 });
