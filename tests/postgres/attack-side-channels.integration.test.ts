@@ -250,6 +250,9 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
       const bPolicies = { database: null, schema: `${B.pgSchema}.policies`, table: `${B.pgTablePrefix}policies`, row: "policies" }[level];
       expect(locks.rows).toContainEqual({ locktype: "advisory", mode: "ExclusiveLock", objid: 4242, datname: bDatabase(), rel: null });
       expect(locks.rows).toContainEqual({ locktype: "relation", mode: "AccessShareLock", objid: null, datname: bDatabase(), rel: bPolicies });
+      // Advisory keys are per database: only tenants sharing B's database contend for B's key.
+      expect((await a.query("SELECT pg_try_advisory_lock(4242) AS got")).rows[0].got).toBe(level === "database");
+      await a.query("SELECT pg_advisory_unlock_all()");
       // The role's settings are in pg_roles, readable by all: B's plan timeout and search_path.
       const config = await a.query("SELECT rolconfig FROM pg_roles WHERE rolname = $1", [B.pgRole]);
       expect(config.rows[0].rolconfig).toEqual(expect.arrayContaining(["statement_timeout=30000"]));
@@ -269,6 +272,26 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
     } finally {
       await b.query("ROLLBACK");
       await b.query("RESET application_name");
+    }
+  });
+
+  it("LOCK TABLE: A cannot lock B's tables; at the row level it can lock the shared table B uses", async () => {
+    const target = { database: null, schema: `"${B.pgSchema}".policies`, table: `cc_table_tenants."${B.pgTablePrefix}policies"`, row: "policies" }[level];
+    if (target === null) return; // B's tables are in a database A cannot connect to (isolation test).
+    await a.query("BEGIN");
+    try {
+      if (level === "row") {
+        // PostgreSQL lets any role holding UPDATE or DELETE take any lock mode (LOCK's rule).
+        await a.query(`LOCK TABLE ${target} IN ACCESS EXCLUSIVE MODE`);
+        await b.query("SET lock_timeout = 300");
+        expect(await refusal(b, `SELECT count(*) FROM ${own(B, "policies")}`)).toBe("canceling statement due to lock timeout");
+        await b.query("RESET lock_timeout");
+      } else {
+        const denied = level === "schema" ? `permission denied for schema ${B.pgSchema}` : `permission denied for table ${B.pgTablePrefix}policies`;
+        expect(await refusal(a, `LOCK TABLE ${target} IN ACCESS SHARE MODE`)).toBe(denied);
+      }
+    } finally {
+      await a.query("ROLLBACK");
     }
   });
 });
