@@ -206,10 +206,11 @@ export function sharedMarker(m: Migration): string {
   return `controlcore shared ${m.id} ${checksumOf(m)}`;
 }
 
-/** The version mark on a shared schema, or undefined when the schema or the mark is absent. */
-async function sharedVersion(q: Query, schema: string): Promise<string | undefined> {
+/** The version marks on a shared schema (lines of its comment); none when the schema or the comment is absent. */
+async function sharedMarks(q: Query, schema: string): Promise<string[]> {
   const r = await q("SELECT obj_description(oid, 'pg_namespace') AS v FROM pg_namespace WHERE nspname = $1", [schema]);
-  return r.rows[0]?.v ?? undefined;
+  const v: string | null | undefined = r.rows[0]?.v;
+  return v ? v.split("\n").filter((l) => l.startsWith("controlcore shared ")) : [];
 }
 
 function ledgerName(): string {
@@ -449,10 +450,15 @@ async function applyAndRecord(
     const recorded = (await ledgerRows(q, key)).map((r) => ({ id: r.migration_id, checksum: r.checksum, repeatable: r.repeatable }));
     for (const m of choose(recorded)) {
       // Shared objects already at this version: no DDL (no lock) on what other tenants are using.
-      if (m.sharedSchema && !force.has(m.id) && (await sharedVersion(q, m.sharedSchema)) === sharedMarker(m)) continue;
+      const marks = m.sharedSchema ? await sharedMarks(q, m.sharedSchema) : [];
+      if (m.sharedSchema && !force.has(m.id) && marks.includes(sharedMarker(m))) continue;
       try {
         await q(m.up);
-        if (m.sharedSchema) await q(`COMMENT ON SCHEMA ${quoteIdent(m.sharedSchema)} IS ${quoteLiteral(sharedMarker(m))}`);
+        if (m.sharedSchema) {
+          // One line per shared migration of the schema: a later one does not unmark an earlier one.
+          const kept = (await sharedMarks(q, m.sharedSchema)).filter((l) => !l.startsWith(`controlcore shared ${m.id} `));
+          await q(`COMMENT ON SCHEMA ${quoteIdent(m.sharedSchema)} IS ${quoteLiteral([...kept, sharedMarker(m)].join("\n"))}`);
+        }
       } catch (e) {
         throw describeFailure("up", m.id, e);
       }

@@ -48,6 +48,8 @@ function workload(c: Client, table: string): { stop: () => Promise<{ rounds: num
         await c.query(`DELETE FROM ${table} WHERE name = $1`, [`p${rounds}`]);
       } catch (e) {
         errors.push(`${(e as { code?: string }).code ?? ""} ${(e as Error).message}`);
+        // A closed or broken session ends the loop (it would otherwise spin on immediate rejections).
+        if (errors.length >= 20 || !(c as unknown as { _queryable?: boolean })._queryable) break;
       }
       rounds++;
     }
@@ -100,13 +102,18 @@ describe.each([
       loads.push(workload(c, w.table));
     }
     const started = Date.now();
-    for (let i = 0; i < count; i++) {
-      const id = tenantNames(`s${tag}-n${i}`).id;
-      ids.push(id);
-      await up(id);
+    let took: number;
+    let results: Array<{ rounds: number; errors: string[] }>;
+    try {
+      for (let i = 0; i < count; i++) {
+        const id = tenantNames(`s${tag}-n${i}`).id;
+        ids.push(id);
+        await up(id);
+      }
+    } finally {
+      took = Date.now() - started;
+      results = await Promise.all(loads.map((l) => l.stop()));
     }
-    const took = Date.now() - started;
-    const results = await Promise.all(loads.map((l) => l.stop()));
     for (const r of results) {
       expect(r.errors).toEqual([]);
       expect(r.rounds).toBeGreaterThan(count);
@@ -169,6 +176,28 @@ describe("the shared migration's version mark (provider)", () => {
       expect((await admin.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [ROW_LEVEL_SCHEMA])).rowCount).toBe(0);
       expect(await mark()).toBeUndefined();
     } finally {
+      await admin.end();
+    }
+  });
+
+  it("keeps one mark per shared migration of a schema: a second shared migration does not make the first run again", async () => {
+    const conn: PgConnection = { host: PG_HOST, port: PG_PORT, database: db.name, user: PG_ADMIN, password: PG_PASSWORD, sslMode: "disable" };
+    const first = { id: "0001_shared", sharedSchema: "s_mark", up: "CREATE SCHEMA IF NOT EXISTS s_mark; CREATE TABLE IF NOT EXISTS s_mark.t (v int); ALTER TABLE s_mark.t ENABLE ROW LEVEL SECURITY;", down: "SELECT 1" };
+    const second = { id: "0002_shared", sharedSchema: "s_mark", up: "ALTER TABLE s_mark.t FORCE ROW LEVEL SECURITY;", down: "SELECT 1" };
+    const own = (n: string) => ({ id: `0003_${n}`, up: `CREATE TABLE IF NOT EXISTS s_mark.${n} (v int);`, down: `DROP TABLE IF EXISTS s_mark.${n};` });
+    const admin = await adminClient(db.name);
+    try {
+      const r1 = await sqlMigrationsProvider.create!({ connection: conn, migrations: [first, second, own("a")] });
+      const xmin = async () => (await admin.query("SELECT xmin::text AS x FROM pg_class WHERE oid = 's_mark.t'::regclass")).rows[0].x;
+      const before = await xmin();
+      const marks = (await admin.query("SELECT obj_description('s_mark'::regnamespace, 'pg_namespace') AS v")).rows[0].v.split("\n");
+      expect(marks.map((l: string) => l.split(" ").slice(0, 3).join(" "))).toEqual(["controlcore shared 0001_shared", "controlcore shared 0002_shared"]);
+      const r2 = await sqlMigrationsProvider.create!({ connection: conn, migrations: [first, second, own("b")] });
+      expect(await xmin()).toBe(before);
+      await sqlMigrationsProvider.delete!(r2.id, r2.outs);
+      await sqlMigrationsProvider.delete!(r1.id, r1.outs);
+    } finally {
+      await admin.query("DROP SCHEMA IF EXISTS s_mark CASCADE");
       await admin.end();
     }
   });
