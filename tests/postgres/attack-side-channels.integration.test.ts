@@ -226,7 +226,12 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
     await b.query(`SELECT count(*) FROM ${own(B, "policies")}`);
     await b.query("SELECT pg_advisory_xact_lock(4242)");
     const bPid = (await b.query("SELECT pg_backend_pid() AS p")).rows[0].p as number;
+    const bXid = String((await b.query("SELECT pg_current_xact_id()::text AS x")).rows[0].x);
+    let rolledBack = false;
     try {
+      // Transaction IDs are cluster-wide: A can ask whether B's transaction is running, and
+      // whether it ended in a commit or an abort.
+      expect((await a.query("SELECT pg_xact_status($1::xid8) AS status", [bXid])).rows[0].status).toBe("in progress");
       // pg_stat_activity (cluster-wide): who is connected, to which database, under which
       // application_name; never the query, state, client address or times of another role.
       const activity = await a.query(
@@ -269,8 +274,11 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
       expect((await a.query("SELECT count(*)::int AS n FROM pg_prepared_xacts")).rows[0].n).toBe(0);
       expect(await refusal(a, "SELECT pg_ls_dir('.')")).toBe("permission denied for function pg_ls_dir");
       expect(await refusal(a, "SELECT * FROM pg_file_settings")).toBe("permission denied for view pg_file_settings");
-    } finally {
       await b.query("ROLLBACK");
+      rolledBack = true;
+      expect((await a.query("SELECT pg_xact_status($1::xid8) AS status", [bXid])).rows[0].status).toBe("aborted");
+    } finally {
+      if (!rolledBack) await b.query("ROLLBACK");
       await b.query("RESET application_name");
     }
   });
