@@ -97,11 +97,39 @@ function unchangedOf(changes: Readonly<Record<string, number>>): boolean {
   return Object.keys(changes).every((k) => k === "same");
 }
 
+/**
+ * PostgreSQL errors that a retry resolves: two sessions changing the same catalog row at once
+ * (`tuple concurrently updated`: e.g. two tenants' `up` granting or revoking on the shared
+ * database at the same moment), a deadlock, a serialization failure.
+ */
+const PG_RACE = /tuple concurrently (updated|deleted)|deadlock detected|could not serialize access/;
+
+/** Whether `e` is a {@link PG_RACE} error. */
+export function isCatalogRace(e: unknown): boolean {
+  return PG_RACE.test((e as Error)?.message ?? "");
+}
+
+/**
+ * Runs `fn`, again (up to `attempts` in all, after a short jittered pause) while it fails with a
+ * {@link isCatalogRace} error. Safe for local mode: a failed `up` is rolled back and writes no state.
+ */
+export async function withRaceRetry<T>(fn: () => Promise<T>, attempts = 3, pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts || !isCatalogRace(e)) throw e;
+      await pause(100 * i + Math.floor(Math.random() * 100));
+    }
+  }
+}
+
 /** Maps what local mode throws to an {@link EngineError}. */
 export function localErrorOf(e: unknown): EngineError {
   if (e instanceof EngineError) return e;
   if (InputError.isInstance(e)) return new EngineError("invalid-input", e.message, undefined, e);
   const message = (e as Error)?.message ?? String(e);
+  if (isCatalogRace(e)) return new EngineError("transient", message, "Another session changed the same PostgreSQL catalog rows; retry.", e);
   if (/^cannot (connect to PostgreSQL|reach Redis)/.test(message)) {
     return new EngineError("unavailable", message, "Start the server, or point DATABASE_URL / REDIS_URL at one.", e);
   }
@@ -233,7 +261,7 @@ export class LocalEngine implements Engine {
       const before = await this.located(req.tenantId);
       let result: LocalResult;
       try {
-        result = await localUp({ ...req, ...(this.options.targets ? { targets: this.options.targets } : {}), ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}) });
+        result = await withRaceRetry(() => localUp({ ...req, ...(this.options.targets ? { targets: this.options.targets } : {}), ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}) }));
       } catch (e) {
         if (before.state) this.writeOps(before.file, { ...(this.readOps(before.file) ?? {}), lastUpdate: { operation: "update", result: "failed", startedAt, endedAt: new Date().toISOString() } });
         throw e;
@@ -261,7 +289,9 @@ export class LocalEngine implements Engine {
     }
     if (op === "destroy") {
       const before = await this.located(req.tenantId);
-      const r = await localDownDetailed(req.tenantId, { ...(this.options.targets ? { targets: this.options.targets } : {}), ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}) });
+      const r = await withRaceRetry(() =>
+        localDownDetailed(req.tenantId, { ...(this.options.targets ? { targets: this.options.targets } : {}), ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}) }),
+      );
       if (!r.removed) {
         throw new EngineError(
           "not-found",
