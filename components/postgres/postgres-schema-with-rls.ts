@@ -21,7 +21,7 @@ import * as random from "@pulumi/random";
 import type { IsolationLevel, Plan } from "../../plans/schema";
 import type { TenantNames } from "../naming";
 import type { PostgresPlatform } from "../platform-config";
-import { TenantRoleLifecycle } from "./role-lifecycle";
+import { connectGroupName, TenantRoleLifecycle } from "./role-lifecycle";
 import { type PgConnection, SqlMigrations } from "./sql-migrations";
 import { layoutFor, noLargeObjectsMigration, type PgLayout, tenantMigrations, tenantTableGrants } from "./sql";
 
@@ -130,29 +130,6 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
     );
     const tenantChild = { ...child, dependsOn: [removal] };
     const before: pulumi.Resource[] = [this.role, removal];
-    // No database of the platform lets PUBLIC connect or create temporary objects: a tenant
-    // reaches its own database only, and has nothing to hang another tenant's grant on. The
-    // server's own `postgres` and `template1` (copied into every new database) only when the admin
-    // is a superuser; elsewhere (RDS) the platform closes them once (README).
-    const closed = [...new Set([...(pg.superuser ? ["postgres", "template1"] : []), pg.database])];
-    for (const database of closed) {
-      before.push(
-        new postgresql.Grant(
-          `${name}-close-${database === pg.database ? "shared" : database}`,
-          { database, role: "public", objectType: "database", privileges: [] },
-          tenantChild,
-        ),
-      );
-    }
-    if (level !== "database") {
-      before.push(
-        new postgresql.Grant(
-          `${name}-connect-shared`,
-          { database: pg.database, role: this.role.name, objectType: "database", privileges: ["CONNECT"] },
-          { ...child, dependsOn: [...before] },
-        ),
-      );
-    }
     if (level === "database") {
       const db = new postgresql.Database(
         `${name}-database`,
@@ -230,9 +207,15 @@ export class PostgresSchemaWithRls extends pulumi.ComponentResource {
     }
     // Created last, so deleted FIRST on offboarding: NOLOGIN and the tenant's sessions ended
     // before anything else is removed, so a connected tenant cannot keep adding dependencies.
+    // Its create closes the platform's databases to PUBLIC (no CONNECT, no TEMP: a tenant reaches
+    // its own database only, and has nothing to hang another tenant's grant on) and gives the
+    // tenant CONNECT on the shared database through one group role, when its tables live there.
     new TenantRoleLifecycle(
       `${name}-role-access`,
-      { connection: adminConnection(pg.database), role: this.role.name, phase: "access" },
+      {
+        connection: adminConnection(pg.database), role: this.role.name, phase: "access",
+        ...(level === "database" ? {} : { connectGroup: connectGroupName(pg.database) }),
+      },
       { parent: this, dependsOn: tail },
     );
 

@@ -30,11 +30,25 @@ import type { PgConnection } from "./sql-migrations";
 export type RolePhase = "access" | "removal";
 
 export interface TenantRoleLifecycleInputs {
-  /** The admin connection (the database the role's other resources use). */
+  /** The admin connection to the platform's shared database. */
   readonly connection: PgConnection;
   /** The tenant's login role. */
   readonly role: string;
   readonly phase: RolePhase;
+  /**
+   * Access phase: the group role holding CONNECT on the shared database, which the tenant joins
+   * when its tables live there (schema, table, row levels); absent at the database level.
+   */
+  readonly connectGroup?: string;
+}
+
+/**
+ * The group role holding CONNECT on a shared database (cluster-wide, so named after the database
+ * like the shared schemas' groups): tenants join it instead of each getting an ACL entry.
+ */
+export function connectGroupName(database: string): string {
+  const crypto: typeof import("node:crypto") = require("node:crypto");
+  return `cc_connect_${crypto.createHash("sha256").update(database).digest("hex").slice(0, 8)}`;
 }
 
 /** How long offboarding waits for each terminated session to end, and how often it retries DROP ROLE. */
@@ -176,18 +190,92 @@ export async function removeRole(conn: PgConnection, role: string): Promise<void
   });
 }
 
-/** Gives LOGIN back (inverse of the access phase's delete); in local mode's open transaction when there is one. */
-async function enableLogin(conn: PgConnection, role: string): Promise<void> {
+/**
+ * Runs `step` in a savepoint, again when a concurrent catalog write collided with it: GRANT and
+ * REVOKE on a database rewrite its one `pg_database` row, and two sessions doing so at once get
+ * "tuple concurrently updated" (XX000) instead of waiting; the retry reads the other's result.
+ */
+async function retried(q: Q, step: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await q("SAVEPOINT controlcore_role_access");
+    try {
+      await step();
+      await q("RELEASE SAVEPOINT controlcore_role_access");
+      return;
+    } catch (e) {
+      await q("ROLLBACK TO SAVEPOINT controlcore_role_access");
+      const err = e as { code?: string; message?: string };
+      const collided = (err.code === "XX000" && /concurrently/.test(String(err.message))) || err.code === "23505" || err.code === "40P01";
+      if (!collided || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+/** Whether PUBLIC may connect to or make temporary objects in `database` (no ACL means it may). */
+async function publicOpen(q: Q, database: string): Promise<boolean> {
+  const r = await q(
+    `SELECT d.datacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type IN ('CONNECT', 'TEMPORARY')) AS open
+       FROM pg_database d WHERE d.datname = $1`,
+    [database],
+  );
+  return r.rows[0]?.open === true;
+}
+
+/**
+ * The access phase's create: the platform's databases closed to PUBLIC (the shared one always;
+ * `postgres` and `template1` — copied into every new database — where the admin is a superuser
+ * or their owner), CONNECT on the shared database through one group role (one ACL entry, and a
+ * membership row per tenant, so concurrent onboardings do not rewrite the same catalog row), the
+ * tenant in that group when its tables live there, and LOGIN (given back after an interrupted
+ * destroy). Catalog rows are written only when they must change. In local mode's open
+ * transaction when there is one.
+ */
+async function openAccess(conn: PgConnection, inputs: TenantRoleLifecycleInputs): Promise<void> {
   const ambient = (globalThis as any)[Symbol.for("controlcore.sql-migrations.ambient-transaction")] as
     | { lookup(c: PgConnection): Q | undefined }
     | undefined;
   const held = ambient?.lookup(conn);
+  const role = inputs.role;
   const run = async (q: Q) => {
+    const su = await isSuperuser(q);
+    for (const database of [...new Set(["postgres", "template1", conn.database])]) {
+      const owner = await q("SELECT pg_has_role(current_user, datdba, 'USAGE') AS owner FROM pg_database WHERE datname = $1", [database]);
+      if (!su && owner.rows[0]?.owner !== true) continue;
+      if (await publicOpen(q, database)) {
+        await retried(q, async () => {
+          await q(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+        });
+      }
+    }
+    const group = inputs.connectGroup;
+    if (group) {
+      await retried(q, async () => {
+        if (!(await roleExists(q, group))) await q(`CREATE ROLE ${quoteIdent(group)} NOLOGIN NOINHERIT`);
+      });
+      const has = await q("SELECT has_database_privilege($1, $2, 'CONNECT') AS has", [group, conn.database]);
+      if (has.rows[0]?.has !== true) {
+        await retried(q, async () => {
+          await q(`GRANT CONNECT ON DATABASE ${quoteIdent(conn.database)} TO ${quoteIdent(group)}`);
+        });
+      }
+      const member = await q("SELECT pg_has_role($1, $2, 'MEMBER') AS m", [role, group]);
+      if (member.rows[0]?.m !== true) await q(`GRANT ${quoteIdent(group)} TO ${quoteIdent(role)}`);
+    }
     const r = await q("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [role]);
     if (r.rows[0] && r.rows[0].rolcanlogin === false) await q(`ALTER ROLE ${quoteIdent(role)} LOGIN`);
   };
   if (held) return run(held);
-  return onDatabase(conn, conn.database, run);
+  return onDatabase(conn, conn.database, async (q) => {
+    await q("BEGIN");
+    try {
+      await run(q);
+      await q("COMMIT");
+    } catch (e) {
+      await q("ROLLBACK").catch(() => undefined);
+      throw e;
+    }
+  });
 }
 
 export const tenantRoleLifecycleProvider: pulumi.dynamic.ResourceProvider = {
@@ -198,12 +286,12 @@ export const tenantRoleLifecycleProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs: news, failures };
   },
   async diff(_id: string, olds: TenantRoleLifecycleInputs, news: TenantRoleLifecycleInputs) {
-    const replaces = olds.role !== news.role || olds.phase !== news.phase ? ["role"] : [];
+    const replaces = olds.role !== news.role || olds.phase !== news.phase || olds.connectGroup !== news.connectGroup ? ["role"] : [];
     const changes = replaces.length > 0 || JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs: TenantRoleLifecycleInputs) {
-    if (inputs.phase === "access") await enableLogin(inputs.connection, inputs.role);
+    if (inputs.phase === "access") await openAccess(inputs.connection, inputs);
     return { id: `${inputs.role}#${inputs.phase}`, outs: inputs };
   },
   async update(_id: string, _olds: TenantRoleLifecycleInputs, news: TenantRoleLifecycleInputs) {
@@ -217,11 +305,15 @@ export const tenantRoleLifecycleProvider: pulumi.dynamic.ResourceProvider = {
 
 /** One phase of a tenant role's lifecycle (see the module comment). */
 export class TenantRoleLifecycle extends pulumi.dynamic.Resource {
-  constructor(name: string, args: { connection: pulumi.Input<PgConnection>; role: pulumi.Input<string>; phase: RolePhase }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { connection: pulumi.Input<PgConnection>; role: pulumi.Input<string>; phase: RolePhase; connectGroup?: string },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(
       tenantRoleLifecycleProvider,
       name,
-      { connection: pulumi.secret(args.connection), role: args.role, phase: args.phase },
+      { connection: pulumi.secret(args.connection), role: args.role, phase: args.phase, ...(args.connectGroup ? { connectGroup: args.connectGroup } : {}) },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "controlcore",
       "TenantRoleLifecycle",

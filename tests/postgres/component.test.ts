@@ -20,10 +20,8 @@ const T = {
   lifecycle: "pulumi-nodejs:dynamic/controlcore:TenantRoleLifecycle",
 };
 
-/** Every level: the role's two offboarding phases, and the shared database closed to PUBLIC. */
-const OFFBOARDING = [
-  `${T.lifecycle} acme-postgres-role-removal`, `${T.lifecycle} acme-postgres-role-access`, `${T.grant} acme-postgres-close-shared`,
-];
+/** Every level: the role's two lifecycle phases (access first, removal last on offboarding). */
+const OFFBOARDING = [`${T.lifecycle} acme-postgres-role-removal`, `${T.lifecycle} acme-postgres-role-access`];
 
 function children(resources: RecordedResource[]) {
   const component = resources.find((r) => r.type === T.component)!;
@@ -44,18 +42,18 @@ describe("PostgresSchemaWithRls children per isolation level", () => {
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.schema} acme-postgres-schema`, `${T.migrations} acme-postgres-migrations`, `${T.grant} acme-postgres-schema-usage`,
       `${T.grant} acme-postgres-grant-tables`, `${T.grant} acme-postgres-grant-audit`, `${T.grant} acme-postgres-grant-limits`,
-      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
+      ...OFFBOARDING,
     ],
     table: [
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.migrations} acme-postgres-migrations`, `${T.grantRole} acme-postgres-group`,
       `${T.grant} acme-postgres-grant-tables`, `${T.grant} acme-postgres-grant-audit`, `${T.grant} acme-postgres-grant-limits`,
-      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
+      ...OFFBOARDING,
     ],
     row: [
       `${T.password} acme-postgres-password`, `${T.provider} acme-postgres-provider`, `${T.role} acme-postgres-role`,
       `${T.migrations} acme-postgres-migrations`, `${T.grantRole} acme-postgres-group`,
-      ...OFFBOARDING, `${T.grant} acme-postgres-connect-shared`,
+      ...OFFBOARDING,
     ],
   };
 
@@ -160,11 +158,10 @@ describe("PostgresSchemaWithRls inputs", () => {
       expect(r.inputs.phase).toBe(phase);
       expect(isSecretValue(r.inputs.connection)).toBe(true);
     }
-    // The dev stack's admin is no superuser (RDS): it closes the shared database, not postgres or template1.
-    expect(byName(kids, "acme-postgres-close-shared").inputs).toEqual({ database: "controlcore", role: "public", objectType: "database", privileges: [] });
-    if (level !== "database") {
-      expect(byName(kids, "acme-postgres-connect-shared").inputs).toEqual({ database: "controlcore", role: "tenant_acme", objectType: "database", privileges: ["CONNECT"] });
-    }
+    // CONNECT on the shared database through its group, only where the tenant's tables live there.
+    const group = byName(kids, "acme-postgres-role-access").inputs.connectGroup;
+    if (level === "database") expect(group).toBeUndefined();
+    else expect(group).toMatch(/^cc_connect_[0-9a-f]{8}$/);
   });
 
 });
