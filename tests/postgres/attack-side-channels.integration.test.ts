@@ -274,6 +274,8 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
       expect((await a.query("SELECT count(*)::int AS n FROM pg_prepared_xacts")).rows[0].n).toBe(0);
       expect(await refusal(a, "SELECT pg_ls_dir('.')")).toBe("permission denied for function pg_ls_dir");
       expect(await refusal(a, "SELECT * FROM pg_file_settings")).toBe("permission denied for view pg_file_settings");
+      // The migrations ledger (every tenant's migration SQL, its plan limits among them) is the admin's.
+      expect(await refusal(a, "SELECT count(*) FROM controlcore_migrations.applied")).toBe("permission denied for schema controlcore_migrations");
       await b.query("ROLLBACK");
       rolledBack = true;
       expect((await a.query("SELECT pg_xact_status($1::xid8) AS status", [bXid])).rows[0].status).toBe("aborted");
