@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, Option } from "commander";
+import { Argument, Command, Option } from "commander";
 import { InputError } from "../components/errors";
 import { tenantIdProblem } from "../components/naming";
 import { loadPlan } from "../plans/load";
@@ -33,6 +33,7 @@ const policyCheck = (): typeof import("./policy-check") => require("./policy-che
 const local = (): typeof import("./local/local-mode") => require("./local/local-mode");
 const dashboards = (): typeof import("./dashboards/render-dashboards") => require("./dashboards/render-dashboards");
 const ops = (): typeof import("./ops/commands") => require("./ops/commands");
+const jobs = (): typeof import("./jobs/commands") => require("./jobs/commands");
 
 /** A tenant ID given on the command line, or an InputError naming the argument. */
 export function tenantArgument(id: string, argument = "<tenant>"): string {
@@ -165,6 +166,86 @@ function addOpsCommands(program: Command): void {
   }
 }
 
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`option ${name}`, [{ path: name, message: `got ${JSON.stringify(v)}; expected a whole number >= 0` }]);
+  return n;
+}
+
+function queueUrlOption() {
+  return new Option("--queue-url <url>", "the operations database (default $TENANTCTL_OPS_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/controlcore_ops)");
+}
+
+/** `enqueue`, `worker`, `fleet` (README, "Jobs, workers and fleet rollouts"). */
+function addJobCommands(program: Command): void {
+  program
+    .command("enqueue")
+    .description("Queue a tenant operation for the workers; prints the job ID.")
+    .addArgument(new Argument("<kind>", "what to do").choices(["setup", "update", "cleanup"]))
+    .argument("<tenant>", "tenant ID")
+    .addOption(planOption())
+    .addOption(isolationOption())
+    .option("--requested-by <who>", "who asks (default $TENANTCTL_ACTOR, else user@host)")
+    .option("--retry-limit <n>", "retries of a retryable failure (default 5)")
+    .option("--expire-seconds <s>", "a running job whose worker is silent this long is taken back (default 900)")
+    .addOption(queueUrlOption())
+    .option("--json", "print { jobId, kind, tenantId, plan, requestedBy }")
+    .action(async (kind: "setup" | "update" | "cleanup", tenant: string, o: { plan: string; isolation?: IsolationLevel; requestedBy?: string; retryLimit?: string; expireSeconds?: string; queueUrl?: string; json?: boolean }) => {
+      const id = tenantArgument(tenant);
+      const plan = checkedPlan(o.plan, o.isolation);
+      await jobs().enqueueCommand(kind, id, {
+        plan, isolation: o.isolation, requestedBy: o.requestedBy, queueUrl: o.queueUrl, json: o.json,
+        retryLimit: positiveInt("--retry-limit", o.retryLimit), expireSeconds: positiveInt("--expire-seconds", o.expireSeconds),
+      });
+    });
+  program
+    .command("worker")
+    .description("Run queued tenant jobs until SIGTERM/SIGINT; any number of workers on any number of machines share the queue.")
+    .addOption(engineOption())
+    .option("--concurrency <n>", "jobs at once in this process", "1")
+    .option("--poll-seconds <s>", "seconds between polls when idle", "1")
+    .option("--grace-seconds <s>", "on SIGTERM, time running jobs get to finish", "30")
+    .addOption(stackConfigOption())
+    .addOption(queueUrlOption())
+    .action(async (o: { engine: "pulumi" | "local"; concurrency: string; pollSeconds: string; graceSeconds: string; stackConfig?: string; queueUrl?: string }) => {
+      const concurrency = positiveInt("--concurrency", o.concurrency)!;
+      await jobs().workerCommand({
+        engine: o.engine, stackFile: checkedStackFile(o.stackConfig), queueUrl: o.queueUrl, concurrency: Math.max(1, concurrency),
+        pollSeconds: Number(o.pollSeconds), graceSeconds: positiveInt("--grace-seconds", o.graceSeconds), progress: false,
+      });
+    });
+  program
+    .command("fleet")
+    .description("Run an operation over all tenants on a plan (or --tenants FILE) in waves: a canary, then growing batches; resumable.")
+    .addArgument(new Argument("<operation>", "what to run").choices(["up", "preview", "refresh"]))
+    .addOption(engineOption())
+    .addOption(planOption())
+    .option("--tenants <file>", "one `tenant [plan]` per line instead of the plan's tenants")
+    .option("--state <file>", "the rollout's state (resumed when unfinished)")
+    .option("--canary <n>", "tenants in the first wave", "1")
+    .option("--growth <x>", "each wave this many times the last", "2")
+    .option("--max-wave <n>", "largest wave", "50")
+    .option("--max-failures <n>", "stop when failures exceed this count (or fraction, below 1)", "0")
+    .option("--concurrency <n>", "operations at once inside a wave", "4")
+    .addOption(stackConfigOption())
+    .addOption(queueUrlOption())
+    .option("--json", "NDJSON: one line per tenant, then the summary")
+    .action(async (operation: "up" | "preview" | "refresh", o: { engine: "pulumi" | "local"; plan: string; tenants?: string; state?: string; canary: string; growth: string; maxWave: string; maxFailures: string; concurrency: string; stackConfig?: string; queueUrl?: string; json?: boolean }) => {
+      const tenantsFile = o.tenants === undefined ? undefined : path.resolve(USER_CWD, o.tenants);
+      if (tenantsFile !== undefined && !fs.existsSync(tenantsFile)) {
+        throw new InputError("option --tenants", [{ path: "--tenants", message: `got ${JSON.stringify(o.tenants)}; no such file` }]);
+      }
+      const stateFile = path.resolve(USER_CWD, o.state ?? path.join(".tenantctl", "fleet", `${operation}-${path.basename(o.tenants ?? o.plan).replace(/[^a-zA-Z0-9._-]/g, "_")}.json`));
+      await jobs().fleetCommand({
+        engine: o.engine, stackFile: checkedStackFile(o.stackConfig), operation, plan: /\.ya?ml$/.test(o.plan) ? path.resolve(USER_CWD, o.plan) : o.plan,
+        tenantsFile, stateFile, queueUrl: o.queueUrl, json: o.json,
+        canary: positiveInt("--canary", o.canary), growth: Number(o.growth), maxWave: positiveInt("--max-wave", o.maxWave),
+        maxFailures: Number(o.maxFailures), concurrency: positiveInt("--concurrency", o.concurrency),
+      });
+    });
+}
+
 export function buildCli(): Command {
   const program = new Command("tenantctl")
     .description("Operate Control Core tenant stacks.")
@@ -295,6 +376,7 @@ export function buildCli(): Command {
       },
     );
   addOpsCommands(program);
+  addJobCommands(program);
   return program;
 }
 

@@ -15,6 +15,8 @@ export interface WorkerCommandOptions {
   readonly maintenanceSeconds?: number;
   readonly graceSeconds?: number;
   readonly workerId?: string;
+  /** Also print the engine's progress events (one NDJSON line each). */
+  readonly progress?: boolean;
 }
 
 /**
@@ -28,7 +30,9 @@ export async function runWorkerCommand(o: WorkerCommandOptions, engine: Engine):
     poolSize: o.concurrency * 2 + 2,
   }, DEFAULT_RETRY_POLICY);
   const out = (e: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`);
-  const w = await startWorker(q, { engine, concurrency: o.concurrency, pollSeconds: o.pollSeconds, workerId: o.workerId, log: out });
+  const w = await startWorker(q, { engine, concurrency: o.concurrency, pollSeconds: o.pollSeconds, workerId: o.workerId, log: out,
+    ...(o.progress ? { onEvent: (jobId: string, e: unknown) => out({ event: "progress", jobId, ...(e as Record<string, unknown>) }) } : {}),
+  });
   out({ event: "worker-started", worker: w.workerId, concurrency: o.concurrency, engine: engine.name, pid: process.pid });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -56,6 +60,7 @@ if (require.main === module) {
     maintenanceSeconds: num("--maintenance-seconds"),
     graceSeconds: num("--grace-seconds"),
     workerId: argValue(argv, "--worker-id"),
+    progress: argv.includes("--progress"),
   }, new LocalEngine()).then(
     () => process.exit(0),
     (e) => {
