@@ -10,6 +10,8 @@
  * after it started, an idle transaction terminated at most `limit + intervalMs` after it went idle.
  * In the cloud the same function is meant to be scheduled by the platform (pg_cron every few
  * seconds where the server has it); locally `tenantctl local watchdog` runs this loop.
+ * On RDS the caller must be `rds_superuser` or a member of `pg_signal_backend` to signal other
+ * roles' backends (https://repost.aws/knowledge-center/rds-cancel-long-running-queries).
  */
 import { Client } from "pg";
 
@@ -21,8 +23,11 @@ export interface WatchdogAction {
   readonly overMs: number;
 }
 
-/** One pass over every database that has the watchdog function; returns what it did. */
-export async function watchdogOnce(databaseUrl: string): Promise<WatchdogAction[]> {
+/**
+ * One pass over every database that has the watchdog function (or only `only`, when given);
+ * returns what it did.
+ */
+export async function watchdogOnce(databaseUrl: string, only?: readonly string[]): Promise<WatchdogAction[]> {
   const base = new URL(databaseUrl);
   const list = new Client({ connectionString: databaseUrl, application_name: "controlcore-watchdog" });
   await list.connect();
@@ -33,7 +38,7 @@ export async function watchdogOnce(databaseUrl: string): Promise<WatchdogAction[
     await list.end();
   }
   const out: WatchdogAction[] = [];
-  for (const database of databases) {
+  for (const database of only ? databases.filter((d) => only.includes(d)) : databases) {
     const url = new URL(base.toString());
     url.pathname = `/${encodeURIComponent(database)}`;
     const c = new Client({ connectionString: url.toString(), application_name: "controlcore-watchdog" });
@@ -61,12 +66,14 @@ export async function runWatchdog(opts: {
   databaseUrl: string;
   intervalMs: number;
   signal: AbortSignal;
+  /** Only these databases (default: every database of the server). */
+  databases?: readonly string[];
   onAction?: (a: WatchdogAction) => void;
   onError?: (e: Error) => void;
 }): Promise<void> {
   while (!opts.signal.aborted) {
     try {
-      for (const a of await watchdogOnce(opts.databaseUrl)) opts.onAction?.(a);
+      for (const a of await watchdogOnce(opts.databaseUrl, opts.databases)) opts.onAction?.(a);
     } catch (e) {
       opts.onError?.(e as Error);
     }

@@ -188,7 +188,11 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     await a.query("SET statement_timeout = 0");
     const stop = new AbortController();
     const actions: WatchdogAction[] = [];
-    const running = runWatchdog({ databaseUrl: db.url, intervalMs: WATCHDOG_INTERVAL_MS, signal: stop.signal, onAction: (x) => actions.push(x) });
+    const running = runWatchdog({
+      databaseUrl: db.url, intervalMs: WATCHDOG_INTERVAL_MS, signal: stop.signal, onAction: (x) => actions.push(x),
+      // Only this file's database: other test files' tenants on the same server are not this test's to cancel.
+      databases: [db.name],
+    });
     const pid = (await a.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
     try {
       const started = Date.now();
@@ -216,7 +220,11 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     await a.query("SELECT count(*) FROM cc_row_tenants.policies");
     const stop = new AbortController();
     const actions: WatchdogAction[] = [];
-    const running = runWatchdog({ databaseUrl: db.url, intervalMs: WATCHDOG_INTERVAL_MS, signal: stop.signal, onAction: (x) => actions.push(x) });
+    const running = runWatchdog({
+      databaseUrl: db.url, intervalMs: WATCHDOG_INTERVAL_MS, signal: stop.signal, onAction: (x) => actions.push(x),
+      // Only this file's database: other test files' tenants on the same server are not this test's to cancel.
+      databases: [db.name],
+    });
     try {
       const admin = await adminClient(db.name);
       try {
