@@ -16,7 +16,7 @@ import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode
 import { withRedis } from "../../cli/local/redis-applier";
 import { tenantNames } from "../../components/naming";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { adminClient, connect, freshDatabase, runTag, tempStateDir } from "../helpers/pg";
+import { adminClient, connect, freshDatabase, PG_HOST, PG_PORT, runTag, tempStateDir } from "../helpers/pg";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -138,6 +138,67 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (
       expect(left.rows[0].n).toBe(0);
     } finally {
       await root.end();
+    }
+  });
+});
+
+/**
+ * The RDS case for real: an admin that is not a superuser (LOGIN CREATEROLE CREATEDB) cannot
+ * revoke EXECUTE on lo_create, so tenant A, with its own credentials, creates a large object in the
+ * shared database and grants it to B. Only A (the owner) may revoke that grant: B's offboarding
+ * must borrow A's membership to do it, and give it back.
+ */
+describe("offboarding with an admin that is not a superuser (RDS)", () => {
+  const tag = runTag();
+  const adminRole = `cc_it_offb_admin_${tag}`;
+  const database = `cc_it_offb_rds_${tag}`;
+  const A = tenantNames(`ob${tag}-ra`);
+  const B = tenantNames(`ob${tag}-rb`);
+  const stateDir = tempStateDir();
+  const targets = { databaseUrl: `postgresql://${adminRole}@${PG_HOST}:${PG_PORT}/${database}` };
+  let upA: LocalResult;
+
+  beforeAll(async () => {
+    const root = await adminClient();
+    try {
+      await root.query(`CREATE ROLE "${adminRole}" LOGIN CREATEROLE CREATEDB`);
+      await root.query(`CREATE DATABASE "${database}" OWNER "${adminRole}"`);
+    } finally {
+      await root.end();
+    }
+    upA = await localUp({ tenantId: A.id, plan: "pro", isolation: "row", targets, stateDir });
+    await localUp({ tenantId: B.id, plan: "pro", isolation: "row", targets, stateDir });
+  });
+  afterAll(async () => {
+    await localDown(A.id, { targets, stateDir }).catch(() => undefined);
+    await localDown(B.id, { targets, stateDir }).catch(() => undefined);
+    const root = await adminClient();
+    try {
+      await root.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await root.query(`DROP ROLE IF EXISTS "${adminRole}"`);
+    } finally {
+      await root.end();
+    }
+  });
+
+  it("removes B although A granted it a large object A alone may revoke, and keeps no borrowed membership", async () => {
+    const a = await connect(String(upA.postgres.url));
+    try {
+      const lo = Number((await a.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
+      await a.query(`GRANT SELECT ON LARGE OBJECT ${lo} TO "${B.pgRole}"`);
+      expect(await localDown(B.id, { targets, stateDir })).toBe(true);
+      const root = await adminClient(database);
+      try {
+        expect((await root.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [B.pgRole])).rowCount).toBe(0);
+        expect((await root.query("SELECT lomacl::text AS acl FROM pg_largeobject_metadata WHERE oid = $1", [lo])).rows[0].acl).not.toContain(B.pgRole);
+        // The admin gave back the membership in A it borrowed to revoke A's grant.
+        const member = await root.query("SELECT pg_has_role($1, $2, 'MEMBER') AS m", [adminRole, A.pgRole]);
+        expect(member.rows[0].m).toBe(false);
+      } finally {
+        await root.end();
+      }
+    } finally {
+      await a.end();
     }
   });
 });
