@@ -100,6 +100,9 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (
       };
       aLo = await plant(inOwn, "SELECT");
       await plant(root, "SELECT, UPDATE");
+      // With its own credentials, A needs no privilege at all to name B in its default privileges.
+      await a.query(`ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO "${B.pgRole}"`);
+      await a.query(`ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO "${B.pgRole}"`);
       const deps = await root.query(
         "SELECT count(DISTINCT dbid)::int AS n FROM pg_shdepend WHERE refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND deptype = 'a' AND classid = 'pg_largeobject'::regclass",
         [B.pgRole],
@@ -186,6 +189,7 @@ describe("offboarding with an admin that is not a superuser (RDS)", () => {
     try {
       const lo = Number((await a.query("SELECT lo_from_bytea(0, 'bait') AS oid")).rows[0].oid);
       await a.query(`GRANT SELECT ON LARGE OBJECT ${lo} TO "${B.pgRole}"`);
+      await a.query(`ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO "${B.pgRole}"`);
       expect(await localDown(B.id, { targets, stateDir })).toBe(true);
       const root = await adminClient(database);
       try {
