@@ -114,15 +114,14 @@ export function refill(b: Bucket, now: number, rate: number, burst: number): Buc
 }
 
 /**
- * Takes `n` tokens at `now`: the new bucket and 0, or the unchanged (refilled) bucket and the
- * milliseconds to wait until `n` are there. A request larger than the burst is taken when the
- * bucket is full (it drives the bucket negative, so the next caller waits the debt off). Pure.
+ * Takes `n` tokens (at most the burst) at `now`: the new bucket and 0, or the unchanged
+ * (refilled) bucket and the milliseconds to wait until `n` are there. Pure.
  */
 export function take(b: Bucket, n: number, now: number, rate: number, burst: number): { bucket: Bucket; waitMs: number } {
+  if (n > burst) throw new RangeError(`cannot take ${n} tokens from a bucket of ${burst}; take them in parts`);
   const r = refill(b, now, rate, burst);
-  const need = Math.min(n, burst);
-  if (r.tokens >= need) return { bucket: { tokens: r.tokens - n, at: r.at }, waitMs: 0 };
-  return { bucket: r, waitMs: Math.ceil(((need - r.tokens) / rate) * 1000) };
+  if (r.tokens >= n) return { bucket: { tokens: r.tokens - n, at: r.at }, waitMs: 0 };
+  return { bucket: r, waitMs: Math.ceil(((n - r.tokens) / rate) * 1000) };
 }
 
 /** Token buckets for every family, shared by one scheduler's concurrent operations. */
@@ -137,14 +136,17 @@ export class RateLimiter {
   async acquire(cost: Readonly<Record<string, number>>): Promise<number> {
     let waited = 0;
     for (const f of this.families) {
-      const n = cost[f.family] ?? 0;
-      if (n === 0) continue;
-      for (;;) {
+      // More calls than the burst are taken in parts, each when the bucket has it.
+      for (let left = cost[f.family] ?? 0; left > 0; ) {
+        const part = Math.min(left, f.burst);
         const now = this.clock.now();
         const cur = this.buckets.get(f.family) ?? { tokens: f.burst, at: now };
-        const r = take(cur, n, now, f.ratePerSecond, f.burst);
+        const r = take(cur, part, now, f.ratePerSecond, f.burst);
         this.buckets.set(f.family, r.bucket);
-        if (r.waitMs === 0) break;
+        if (r.waitMs === 0) {
+          left -= part;
+          continue;
+        }
         waited += r.waitMs;
         await this.clock.sleep(r.waitMs);
       }
