@@ -27,6 +27,8 @@ export interface FleetCommandOptions {
   readonly json?: boolean;
   /** Per-family API calls of one tenant (Pulumi engine: counted from the offline plan). */
   readonly costOf?: (t: FleetTarget) => Readonly<Record<string, number>>;
+  /** Per-family API calls of one tenant on a plan, computed once per plan before the rollout. */
+  readonly planCost?: (plan: string) => Promise<Readonly<Record<string, number>>>;
 }
 
 /** The tenants whose latest finished job left them set up on `plan` (cleaned-up tenants are left out). */
@@ -54,6 +56,9 @@ export async function runFleetCommand(o: FleetCommandOptions, engine: Engine, si
   const q = await openQueue(opsDatabaseUrl(o.queueUrl), { poolSize: (o.concurrency ?? 4) * 2 + 2 });
   try {
     const targets = o.tenantsFile ? parseTenantsFile(fs.readFileSync(o.tenantsFile, "utf8"), o.plan ?? "pro") : await tenantsOnPlan(q, o.plan ?? "pro");
+    const costs = new Map<string, Readonly<Record<string, number>>>();
+    if (o.planCost) for (const plan of new Set(targets.map((t) => t.plan))) costs.set(plan, await o.planCost(plan));
+    const costOf = o.costOf ?? (o.planCost ? (t: FleetTarget) => costs.get(t.plan) ?? {} : undefined);
     const withLock = async <T>(tenantId: string, fn: () => Promise<T>): Promise<T> => {
       const unlock = await tryTenantLock(q.pool, tenantId);
       if (!unlock) throw new EngineError("conflict", `tenant ${tenantId} is being operated on by a worker or another fleet run`);
@@ -65,7 +70,7 @@ export async function runFleetCommand(o: FleetCommandOptions, engine: Engine, si
     };
     const summary = await runFleet({
       engine, operation: o.operation, targets, stateFile: o.stateFile, canary: o.canary, growth: o.growth, maxWave: o.maxWave,
-      maxFailures: o.maxFailures, concurrency: o.concurrency, costOf: o.costOf, withLock, signal,
+      maxFailures: o.maxFailures, concurrency: o.concurrency, costOf, withLock, signal,
       onTenant: (id, t) => {
         if (o.json) process.stdout.write(`${JSON.stringify({ event: "tenant", tenant: id, ...t })}\n`);
       },

@@ -65,6 +65,16 @@ export async function fleetCommand(o: FleetCommandOptions & { engine: EngineName
   const ac = new AbortController();
   process.once("SIGINT", () => ac.abort());
   process.once("SIGTERM", () => ac.abort());
-  const s = await runFleetCommand(o, engineForJobs({ engine: o.engine, stackFile: o.stackFile }), ac.signal);
+  // The Pulumi engine calls AWS: its rollout keeps to the API rates (quotas.ts), counted from the
+  // plan's own resources. The local engine calls no AWS API.
+  const planCost =
+    o.engine === "pulumi"
+      ? async (plan: string) => {
+          const { offlinePlan }: typeof import("../offline-plan") = require("../offline-plan");
+          const { costOf }: typeof import("../fleet/quotas") = require("../fleet/quotas");
+          return costOf((await offlinePlan({ tenantId: "fleet-cost", plan, stackFile: o.stackFile })).resources.map((r) => r.type));
+        }
+      : undefined;
+  const s = await runFleetCommand({ ...o, planCost }, engineForJobs({ engine: o.engine, stackFile: o.stackFile }), ac.signal);
   if (s.stoppedReason || s.failed > 0) throw new CommandExit(1);
 }

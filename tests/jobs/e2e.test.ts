@@ -5,7 +5,7 @@
  * fleet `up` of those tenants in waves with a canary, interrupted (SIGINT) and resumed without
  * redoing finished tenants; then every tenant is cleaned up through the queue.
  *
- * N is JOBS_E2E_TENANTS (default 24, which keeps this file near a minute on 2 shared cores;
+ * N is JOBS_E2E_TENANTS (default 16, which keeps this file under a minute on 2 shared cores;
  * the README gives the 200-tenant run's figures).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -20,7 +20,7 @@ import { attemptRecords, jobRecords, overlappingAttempts } from "../../cli/jobs/
 import { PG_ADMIN, PG_HOST, PG_PORT, adminClient, runTag } from "../helpers/pg";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const N = Number(process.env.JOBS_E2E_TENANTS ?? 24);
+const N = Number(process.env.JOBS_E2E_TENANTS ?? 16);
 const OPS_DB = `controlcore_jobs_test_${process.pid}_e2e`;
 const TENANT_DB = `controlcore_jobs_tenants_${process.pid}`;
 const url = (db: string) => `postgresql://${PG_ADMIN}@${PG_HOST}:${PG_PORT}/${db}`;

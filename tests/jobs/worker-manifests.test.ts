@@ -48,5 +48,4 @@ describe("worker manifests", () => {
     dep.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef = { key: 5 };
     expect(() => validate(dep)).toThrow();
   });
-
 });
