@@ -173,6 +173,13 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** pg-boss polls at most every 0.5 s. */
+function pollSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.5) throw new InputError("option --poll-seconds", [{ path: "--poll-seconds", message: `got ${JSON.stringify(v)}; expected a number of seconds >= 0.5` }]);
+  return n;
+}
+
 function queueUrlOption() {
   return new Option("--queue-url <url>", "the operations database (default $TENANTCTL_OPS_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/controlcore_ops)");
 }
@@ -212,7 +219,7 @@ function addJobCommands(program: Command): void {
       const concurrency = positiveInt("--concurrency", o.concurrency)!;
       await jobs().workerCommand({
         engine: o.engine, stackFile: checkedStackFile(o.stackConfig), queueUrl: o.queueUrl, concurrency: Math.max(1, concurrency),
-        pollSeconds: Number(o.pollSeconds), graceSeconds: positiveInt("--grace-seconds", o.graceSeconds), progress: false,
+        pollSeconds: pollSeconds(o.pollSeconds), graceSeconds: positiveInt("--grace-seconds", o.graceSeconds), progress: false,
       });
     });
   program
