@@ -136,7 +136,7 @@ async function databasesWithDependencies(q: Q, role: string): Promise<string[]> 
 }
 
 /** In the current database: drops what `role` owns and revokes what was granted to it. */
-async function dropOwned(q: Q, role: string, superuser: boolean): Promise<void> {
+async function dropOwned(q: Q, role: string, superuser: boolean, thenInSameTransaction?: () => Promise<unknown>): Promise<void> {
   await q("BEGIN");
   try {
     let borrowed: string[] = [];
@@ -153,6 +153,7 @@ async function dropOwned(q: Q, role: string, superuser: boolean): Promise<void> 
     }
     await q(`DROP OWNED BY ${quoteIdent(role)}`);
     await giveBack(q, borrowed);
+    if (thenInSameTransaction) await thenInSameTransaction();
     await q("COMMIT");
   } catch (e) {
     await q("ROLLBACK").catch(() => undefined);
@@ -173,11 +174,10 @@ export async function removeRole(conn: PgConnection, role: string): Promise<void
     for (let attempt = 1; ; attempt++) {
       const databases = await databasesWithDependencies(q, role);
       for (const db of databases.filter((d) => d !== conn.database)) await onDatabase(c, db, (other) => dropOwned(other, role, superuser));
-      // The home database last, in the same session that drops the role: shared objects
-      // (database and tablespace grants) are dropped by DROP OWNED in any database.
-      await dropOwned(q, role, superuser);
+      // The home database last, in the same transaction as DROP ROLE (no window there for a new
+      // dependency): shared objects (database and tablespace grants) go with DROP OWNED in any database.
       try {
-        await q(`DROP ROLE ${quoteIdent(role)}`);
+        await dropOwned(q, role, superuser, () => q(`DROP ROLE ${quoteIdent(role)}`));
         return;
       } catch (e) {
         // 2BP01: a dependency appeared between the cleanup and DROP ROLE (another tenant's new grant).
