@@ -200,7 +200,7 @@ function addJobCommands(program: Command): void {
     .option("--json", "print { jobId, kind, tenantId, plan, requestedBy }")
     .action(async (kind: "setup" | "update" | "cleanup", tenant: string, o: { plan: string; isolation?: IsolationLevel; requestedBy?: string; retryLimit?: string; expireSeconds?: string; queueUrl?: string; json?: boolean }) => {
       const id = tenantArgument(tenant);
-      const plan = checkedPlan(o.plan, o.isolation);
+      const plan = opsPlan(o.plan, o.isolation);
       await jobs().enqueueCommand(kind, id, {
         plan, isolation: o.isolation, requestedBy: o.requestedBy, queueUrl: o.queueUrl, json: o.json,
         retryLimit: positiveInt("--retry-limit", o.retryLimit), expireSeconds: positiveInt("--expire-seconds", o.expireSeconds),
