@@ -134,6 +134,7 @@ async function runLocked(
     const result = await runIdempotent(ctx.engine, op, payload, (e) => ctx.onEvent?.(job.id, e));
     await endAttempt(q, job.id, attempt, "succeeded", null);
     await finishRecord(q, job.id, "succeeded", attempt, result as unknown as Record<string, unknown>, null);
+    await completeJob(q, job.id, result);
     ctx.log({ event: "succeeded", jobId: job.id, tenant: payload.tenantId, attempt, unchanged: result.unchanged });
     return result;
   } catch (e) {
@@ -161,6 +162,18 @@ export async function runIdempotent(engine: Engine, op: Operation, payload: JobP
     }
     throw e;
   }
+}
+
+/**
+ * Marks the job completed in pg-boss whatever state it is in now. pg-boss only completes an
+ * `active` job; a job that expired while this (slow, alive) worker ran it is back in `retry`,
+ * and would otherwise run once more after the tenant already converged.
+ */
+async function completeJob(q: OpsQueue, jobId: string, result: OperationResult): Promise<void> {
+  await q.pool.query(
+    `UPDATE ${BOSS_SCHEMA}.job SET state = 'completed', completed_on = now(), output = $3 WHERE name = $1 AND id = $2 AND state < 'completed'`,
+    [QUEUE, jobId, JSON.stringify(result)],
+  );
 }
 
 /**
