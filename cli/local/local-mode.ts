@@ -17,7 +17,7 @@ import { readStackFile } from "../engine/stack-file";
 import { PROJECT_DIR, requestOverrides, runProgram } from "../offline-plan";
 import { loadPlan } from "../../plans/load";
 import type { AppliedResource, LocalApplier, LocalContext, LocalTargets } from "./applier";
-import { PostgresApplier } from "./postgres-applier";
+import { PostgresApplier, withAmbientScope } from "./postgres-applier";
 import { redisApplier } from "./redis-applier";
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/controlcore";
@@ -235,7 +235,12 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Creates or converges a tenant on the local servers. */
-export async function localUp(req: LocalRequest): Promise<LocalResult> {
+export function localUp(req: LocalRequest): Promise<LocalResult> {
+  // Its own transaction scope, so that concurrent ups in one process stay apart.
+  return withAmbientScope(() => localUpInScope(req));
+}
+
+async function localUpInScope(req: LocalRequest): Promise<LocalResult> {
   const tenant = validateTenantId(req.tenantId);
   const targets = resolveTargets(req.targets);
   const pg = await postgresPlatform(targets.databaseUrl);

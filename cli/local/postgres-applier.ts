@@ -8,6 +8,7 @@
  * Connections use the recorded `pulumi:providers:postgresql` inputs (local mode fills them from
  * DATABASE_URL), so the applier reaches exactly the server the program was configured for.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as path from "node:path";
 import { Client } from "pg";
 import { ident, literal } from "../../components/postgres/sql";
@@ -232,6 +233,34 @@ function admin(resources: ReadonlyMap<string, AppliedResource>): AdminConnection
  * provider). Between `begin` and `commit`/`rollback`, every statement of the run goes through one
  * {@link AdminSession}, the migrations provider's included.
  */
+/** One local run's slot for its open transaction (see {@link withAmbientScope}). */
+interface AmbientScope {
+  ambient?: AmbientTransactions;
+}
+
+/**
+ * The registry the migrations and role providers consult (`globalThis[Symbol.for(AMBIENT_TRANSACTIONS)]`:
+ * they run from their serialized text, so a module variable would not be shared). Each local run
+ * has its own scope in an AsyncLocalStorage, so concurrent runs in one process (workers with
+ * `--concurrency`, the API's in-process workers) never see each other's transaction.
+ */
+function ambientRegistry(): AmbientTransactions & { readonly storage: AsyncLocalStorage<AmbientScope> } {
+  const g = globalThis as unknown as Record<symbol, ReturnType<typeof ambientRegistry> | undefined>;
+  const key = Symbol.for(AMBIENT_TRANSACTIONS);
+  g[key] ??= {
+    storage: new AsyncLocalStorage<AmbientScope>(),
+    lookup(c: PgConnection) {
+      return this.storage.getStore()?.ambient?.lookup(c);
+    },
+  };
+  return g[key]!;
+}
+
+/** Runs one local apply in its own scope: its transaction is seen only by its own provider calls. */
+export function withAmbientScope<T>(fn: () => Promise<T>): Promise<T> {
+  return ambientRegistry().storage.run({}, fn);
+}
+
 export class PostgresApplier implements LocalApplier {
   readonly types = [T.provider, T.role, T.database, T.schema, T.grant, T.grantRole, T.migrations, T.roleLifecycle];
   private session: AdminSession | undefined;
@@ -247,7 +276,9 @@ export class PostgresApplier implements LocalApplier {
     if (!this.active) return undefined;
     if (!this.session) {
       this.session = new AdminSession(conn);
-      (globalThis as any)[Symbol.for(AMBIENT_TRANSACTIONS)] = this.session.ambient();
+      const scope = ambientRegistry().storage.getStore();
+      if (!scope) throw new Error("a local apply runs inside withAmbientScope (cli/local/postgres-applier.ts)");
+      scope.ambient = this.session.ambient();
     }
     return this.session;
   }
@@ -256,7 +287,8 @@ export class PostgresApplier implements LocalApplier {
     const s = this.session;
     this.session = undefined;
     this.active = false;
-    delete (globalThis as any)[Symbol.for(AMBIENT_TRANSACTIONS)];
+    const scope = ambientRegistry().storage.getStore();
+    if (scope) scope.ambient = undefined;
     return s;
   }
 
