@@ -137,7 +137,7 @@ export function currentConnection(saved: PgConnection): PgConnection {
   return override !== undefined && override !== "" ? { ...saved, password: override } : saved;
 }
 
-type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
+export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
 
 /**
  * A transaction local mode already holds on `conn`'s database (registered under this symbol by
@@ -375,7 +375,7 @@ async function ledgerRows(q: Query, key: string): Promise<LedgerRow[]> {
 }
 
 /** The live catalog facts of `tables`, in order. */
-async function tableFacts(q: Query, tables: ReadonlyArray<{ schema: string; table: string }>): Promise<TableFacts[]> {
+export async function tableFacts(q: Query, tables: ReadonlyArray<{ schema: string; table: string }>): Promise<TableFacts[]> {
   if (tables.length === 0) return [];
   const r = await q(
     `SELECT t.ord, t.schema, t.tbl, c.oid IS NOT NULL AS present,
