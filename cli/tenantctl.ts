@@ -253,6 +253,32 @@ function addJobCommands(program: Command): void {
     });
 }
 
+/** `api`: the HTTP API service (api/main.ts; README "HTTP API"), loaded only when it runs. */
+function addApiCommand(program: Command): void {
+  program
+    .command("api")
+    .description("Serve the HTTP API (/api/v1/tenant-isolation/*) with in-process workers until SIGTERM/SIGINT.")
+    .option("--engine <engine>", "local (default here: offline plan + local PostgreSQL and Redis) or pulumi", "local")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port to listen on", "8080")
+    .option("--workers <n>", "in-process job workers; 0 leaves the jobs to `tenantctl worker` processes", "2")
+    .option("--grace-seconds <s>", "on SIGTERM, time running jobs get to finish", "30")
+    .addOption(stackConfigOption())
+    .addOption(queueUrlOption())
+    .action(async (o: { engine: string; host: string; port: string; workers: string; graceSeconds: string; stackConfig?: string; queueUrl?: string }) => {
+      if (o.engine !== "local" && o.engine !== "pulumi") {
+        throw new InputError("option --engine", [{ path: "--engine", message: `got ${JSON.stringify(o.engine)}; expected "local" or "pulumi"` }]);
+      }
+      const workers = Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 0) throw new InputError("option --workers", [{ path: "--workers", message: `got ${JSON.stringify(o.workers)}; expected a whole number >= 0` }]);
+      const api: typeof import("../api/main") = require("../api/main");
+      await api.apiCommand({
+        engine: o.engine, stackFile: checkedStackFile(o.stackConfig), host: o.host, port: positiveInt("--port", o.port)!,
+        workers, queueUrl: o.queueUrl, graceSeconds: positiveInt("--grace-seconds", o.graceSeconds),
+      });
+    });
+}
+
 export function buildCli(): Command {
   const program = new Command("tenantctl")
     .description("Operate Control Core tenant stacks.")
@@ -384,6 +410,7 @@ export function buildCli(): Command {
     );
   addOpsCommands(program);
   addJobCommands(program);
+  addApiCommand(program);
   return program;
 }
 
