@@ -123,7 +123,7 @@ export async function startApi(prefix: string, extra: Partial<ServerOptions> = {
     },
     async close() {
       await opsPool.end();
-      await app.close();
+      await app.close(); // a second close (after a test closed it) resolves at once
       await tenantDb.drop();
       const c = await adminClient();
       try { await c.query(`DROP DATABASE IF EXISTS "${opsName}" WITH (FORCE)`); } finally { await c.end(); }
