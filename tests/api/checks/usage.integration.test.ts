@@ -55,7 +55,7 @@ describe("tenant usage, limits and config", () => {
     const c = held[0]!;
     for (const n of ["p1", "p2", "p3"]) await c.query("INSERT INTO policies (name, policy_content) VALUES ($1, 'allow')", [n]);
     for (const e of ["a@x.io", "b@x.io"]) await c.query("INSERT INTO users (email) VALUES ($1)", [e]);
-    const tenantRedis = new Redis(String((up.redis as { url: string }).url), { lazyConnect: true });
+    const tenantRedis = new Redis(String((up.redis as { url: string }).url), { lazyConnect: true, enableReadyCheck: false });
     await tenantRedis.connect();
     try {
       for (const k of ownKeys) await tenantRedis.set(k, "v".repeat(100));
