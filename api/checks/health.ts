@@ -180,7 +180,8 @@ async function liveOwned(ctx: CheckContext, roleOid: number): Promise<string[]> 
   for (const [datname, objs] of byDb) {
     const describe = async (c: { query: Client["query"] } & object) => {
       for (const o of objs) {
-        const r = await (c as Client).query("SELECT pg_describe_object($1::oid, $2::oid, $3) AS d", [o.classid, o.objid, o.objsubid]);
+        // pg_identify_object: the type and the schema-qualified identity, whatever the search_path.
+        const r = await (c as Client).query("SELECT i.type || ' ' || i.identity AS d FROM pg_identify_object($1::oid, $2::oid, $3) i", [o.classid, o.objid, o.objsubid]);
         out.push(datname ? `${r.rows[0].d} in database ${ident(datname)}` : String(r.rows[0].d));
       }
     };

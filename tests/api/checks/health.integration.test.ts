@@ -86,6 +86,33 @@ describe("tenantHealth (live isolation checks)", () => {
     await expect(tenantHealth(ctx, "../etc")).rejects.toBeInstanceOf(InputError);
   });
 
+  it("names an object the role was made to own (anywhere in the cluster), a changed connection limit and a privilege in another database", async () => {
+    const t = rowTenant;
+    const c = await adminClient(db.name);
+    const maint = await adminClient("postgres");
+    try {
+      await c.query(`CREATE TABLE public.hc_${tag}_owned (x int)`);
+      await c.query(`ALTER TABLE public.hc_${tag}_owned OWNER TO "${t.pgRole}"`);
+      await c.query(`ALTER ROLE "${t.pgRole}" CONNECTION LIMIT 500`);
+      // Another database than the tenant's: found through pg_shdepend all the same.
+      await maint.query(`GRANT CONNECT ON DATABASE postgres TO "${t.pgRole}"`);
+      const h = await tenantHealth(ctx, t.id);
+      expect(h.healthy).toBe(false);
+      expect(h.drift).toEqual([
+        `postgres: role "${t.pgRole}" connection limit is 500, declared 20`,
+        `postgres: role "${t.pgRole}" owns table public.hc_${tag}_owned in database "${db.name}", which is not declared`,
+        `postgres: role "${t.pgRole}" has undeclared privilege database "postgres": CONNECT`,
+      ]);
+    } finally {
+      await maint.query(`REVOKE CONNECT ON DATABASE postgres FROM "${t.pgRole}"`);
+      await maint.end();
+      await c.query(`DROP TABLE public.hc_${tag}_owned`);
+      await c.query(`ALTER ROLE "${t.pgRole}" CONNECTION LIMIT 20`);
+      await c.end();
+    }
+    expect((await tenantHealth(ctx, t.id)).drift).toEqual([]);
+  });
+
   it("after offboarding the tenant is gone: not-found", async () => {
     const down = await localDownDetailed(rowTenant.id, { targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
     expect(down.removed).toBe(true);
