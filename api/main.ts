@@ -8,6 +8,7 @@
 import { type EngineName } from "../cli/ops/commands";
 import { engineForJobs } from "../cli/jobs/commands";
 import { opsDatabaseUrl } from "../cli/jobs/queue";
+import { resolveTargets } from "../cli/local/local-mode";
 import { buildServer } from "./server";
 
 export interface ApiCommandOptions {
@@ -21,7 +22,10 @@ export interface ApiCommandOptions {
 }
 
 export async function apiCommand(o: ApiCommandOptions): Promise<void> {
+  // The tenant checks read local mode's state on the servers the local engine targets ($DATABASE_URL, $REDIS_URL).
+  const targets = resolveTargets();
   const app = await buildServer({
+    checks: { databaseUrl: targets.databaseUrl, redisUrl: targets.redisUrl, ...(process.env.TENANTCTL_STATE_DIR ? { stateDir: process.env.TENANTCTL_STATE_DIR } : {}) },
     engine: engineForJobs({ engine: o.engine, stackFile: o.stackFile }),
     queueUrl: opsDatabaseUrl(o.queueUrl),
     workers: o.workers,

@@ -15,6 +15,9 @@ import { type RunningWorker, startWorker } from "../cli/jobs/worker";
 import { type AuthConfig, type Caller, authenticate, callerName, credentialSource, operatorDigests } from "./auth";
 import { ApiMetrics } from "./metrics";
 import { ApiProblem, problemBody } from "./problems";
+import { Pool } from "pg";
+import type { CheckContext } from "./checks/context";
+import { registerCheckRoutes } from "./routes/checks";
 import { registerJobRoutes } from "./routes/jobs";
 import { registerServiceRoutes } from "./routes/service";
 import { registerTenantRoutes } from "./routes/tenant";
@@ -47,12 +50,18 @@ export interface ServerOptions {
   /** Seconds running jobs get to finish on close (default 30; pg-boss fails the rest, to be retried). */
   readonly graceSeconds?: number;
   readonly pollSeconds?: number;
+  /**
+   * Where the tenant checks look (health, metrics, limits, config): the PostgreSQL server and
+   * Redis the tenants were set up on, and local mode's state dir. Must match the engine's targets.
+   */
+  readonly checks: { readonly databaseUrl: string; readonly redisUrl: string; readonly stateDir?: string };
 }
 
 export interface ApiContext {
   readonly engine: Engine;
   readonly queue: OpsQueue;
   readonly metrics: ApiMetrics;
+  readonly checks: CheckContext;
 }
 
 /** Redacted from every log line: credential material never reaches the logs. */
@@ -77,11 +86,15 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     credentials: credentialSource(o.engine, o.jwksDir),
     tokenRules: o.tokenRules ?? defaultTokenRules(),
   };
-  const ctx: ApiContext = { engine: o.engine, queue, metrics };
+  const checksPool = new Pool({ connectionString: o.checks.databaseUrl, max: 8 });
+  checksPool.on("error", () => undefined);
+  const checks: CheckContext = { pg: checksPool, databaseUrl: o.checks.databaseUrl, redisUrl: o.checks.redisUrl, ...(o.checks.stateDir ? { stateDir: o.checks.stateDir } : {}) };
+  const ctx: ApiContext = { engine: o.engine, queue, metrics, checks };
 
   app.addHook("onClose", async () => {
     if (worker) await worker.stop(o.graceSeconds ?? 30);
     await queue.close();
+    await checksPool.end().catch(() => undefined);
   });
 
   // Authentication before anything else; the service's own endpoints are open.
@@ -161,6 +174,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   registerServiceRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerTenantRoutes(app, ctx);
+  registerCheckRoutes(app, checks);
 
   await app.ready();
   if (o.workers > 0) {

@@ -1,5 +1,8 @@
 /**
- * Per-tenant read endpoints. `status` is the engine's stack status and the tenant's last job.
+ * Per-tenant read endpoints. `status` is the engine's stack status, the tenant's last job and the
+ * state of each component the live checks cover (PostgreSQL → database, Redis → cache; the other
+ * components — storage, network, monitoring, Kubernetes — are cloud resources the local engine
+ * does not apply, and no live check of them exists here: they are listed in `notChecked`).
  * A tenant caller names itself in the path; any other ID is 403 (api/routes/scope.ts).
  */
 import type { FastifyInstance } from "fastify";
@@ -7,6 +10,8 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { jobRecords } from "../../cli/jobs/records";
 import { EngineError } from "../../cli/ops/engine";
+import { tenantHealth } from "../checks/health";
+import { TenantNotFoundError } from "../checks/schemas";
 import { ApiProblem, problemResponses } from "../problems";
 import type { ApiContext } from "../server";
 import { scopedTenant } from "./scope";
@@ -20,7 +25,13 @@ export const StatusView = z.object({
   pendingOperations: z.number().int(),
   lastUpdate: z.object({ operation: z.string(), result: z.string(), startedAt: z.string(), endedAt: z.string().optional() }).nullable(),
   lastJob: z.object({ jobId: z.string(), kind: z.string(), state: z.string(), finishedAt: z.string().nullable(), error: z.record(z.string(), z.unknown()).nullable() }).nullable(),
+  /** Live state per checked component; null when this platform has no state to check the tenant against. */
+  components: z.array(z.object({ component: z.enum(["database", "cache"]), state: z.enum(["ok", "drifted"]), drift: z.array(z.string()) })).nullable(),
+  notChecked: z.array(z.string()),
 });
+
+const COMPONENT_OF = { postgres: "database", redis: "cache" } as const;
+const NOT_CHECKED = ["storage", "network", "monitoring", "kubernetes"];
 
 export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -44,6 +55,19 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
         throw e;
       }
       const last = (await jobRecords(ctx.queue.pool, tenantId)).pop();
+      let components = null;
+      if (s.exists) {
+        try {
+          const h = await tenantHealth(ctx.checks, tenantId);
+          components = (["postgres", "redis"] as const).map((c) => {
+            const drift = h.drift.filter((d) => d.startsWith(`${c}:`));
+            const ok = drift.length === 0 && h.checks.filter((x) => x.component === c).every((x) => x.ok);
+            return { component: COMPONENT_OF[c], state: ok ? ("ok" as const) : ("drifted" as const), drift };
+          });
+        } catch (e) {
+          if (!(e instanceof TenantNotFoundError)) throw e;
+        }
+      }
       return {
         tenantId,
         exists: s.exists,
@@ -54,6 +78,8 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
         lastJob: last
           ? { jobId: last.jobId, kind: last.kind, state: last.state, finishedAt: last.finishedAt ? new Date(last.finishedAt).toISOString() : null, error: last.error }
           : null,
+        components,
+        notChecked: NOT_CHECKED,
       };
     },
   );

@@ -6,7 +6,9 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobRecords } from "../../cli/jobs/records";
 import { OP, OPERATOR_TOKEN, type TenantCreds, type TestApi, noneToken, startApi, tenantCreds, token, waitJob } from "./helpers";
-import { runTag } from "../helpers/pg";
+import { withRedis } from "../../cli/local/redis-applier";
+import { tenantNames } from "../../components/naming";
+import { adminClient, runTag } from "../helpers/pg";
 
 const TAG = runTag();
 const A = `apa${TAG}`;
@@ -139,6 +141,37 @@ describe("setup, jobs, status, cleanup", () => {
     expect(r.body.resourceCount).toBeGreaterThan(0);
   });
 
+  it("health, metrics, limits and config of a set-up tenant, for the operator and the tenant itself", async () => {
+    for (const auth of [OP, await jwt(ca), `ApiKey ${A}:${ca.apiKey}`]) {
+      const h = await api.call("GET", `/api/v1/tenant-isolation/${A}/health`, { auth });
+      expect([h.status, h.body.tenant, h.body.healthy, h.body.drift]).toEqual([200, A, true, []]);
+      expect(h.body.checks.map((c: { check: string }) => c.check)).toEqual(expect.arrayContaining(["role superuser", "role bypassrls", "role grants"]));
+    }
+    const m = await api.call("GET", `/api/v1/tenant-isolation/${A}/metrics`, { auth: await jwt(ca) });
+    expect([m.status, m.body.tenant, m.body.postgres.connections.limit]).toEqual([200, A, 20]);
+    expect(m.body.redis.prefix).toContain(A);
+    const l = await api.call("GET", `/api/v1/tenant-isolation/${A}/limits`, { auth: await jwt(ca) });
+    expect([l.status, l.body.tenant, l.body.plan]).toEqual([200, A, "pro"]);
+    const c = await api.call("GET", `/api/v1/tenant-isolation/${A}/config`, { auth: await jwt(ca) });
+    expect([c.status, c.body.tenant, c.body.plan]).toEqual([200, A, "pro"]);
+    expect(c.text).not.toMatch(/postgresql:\/\/[^"@]*:[^"@[]+@/);
+    const s = await api.call("GET", status(A), { auth: OP });
+    expect(s.body.components).toEqual([
+      { component: "database", state: "ok", drift: [] },
+      { component: "cache", state: "ok", drift: [] },
+    ]);
+  });
+
+  it("A's credential on B: 403 on every tenant route, the same body for B and a tenant that does not exist", async () => {
+    const auth = await jwt(ca);
+    for (const route of ["status", "health", "metrics", "limits", "config"]) {
+      const onB = await api.call("GET", `/api/v1/tenant-isolation/${B}/${route}`, { auth });
+      const onGhost = await api.call("GET", `/api/v1/tenant-isolation/${GHOST}/${route}`, { auth });
+      expect([route, onB.status, onGhost.status]).toEqual([route, 403, 403]);
+      expect({ ...onB.body, instance: undefined }).toEqual({ ...onGhost.body, instance: undefined });
+    }
+  });
+
   it("a tenant reads its own status with its JWT or its API key", async () => {
     for (const auth of [await jwt(ca), `ApiKey ${A}:${ca.apiKey}`]) {
       const r = await api.call("GET", status(A), { auth });
@@ -187,12 +220,46 @@ describe("setup, jobs, status, cleanup", () => {
     expect(s.body).toMatchObject({ tenantId: B, exists: false, resourceCount: 0, lastJob: { kind: "cleanup", state: "succeeded" } });
   });
 
+  it("drift injected by hand (NO FORCE RLS, BYPASSRLS, an extra grant, ACL +@all) is named by health and status", async () => {
+    const t = tenantNames(A);
+    const c = await adminClient(new URL(api.tenantDbUrl).pathname.slice(1));
+    try {
+      await c.query(`ALTER TABLE "${t.pgSchema}"."policies" NO FORCE ROW LEVEL SECURITY`);
+      await c.query(`ALTER ROLE "${t.pgRole}" BYPASSRLS`);
+      await c.query(`GRANT TRUNCATE ON "${t.pgSchema}"."users" TO "${t.pgRole}"`);
+    } finally {
+      await c.end();
+    }
+    await withRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", (r) => r.call("ACL", "SETUSER", t.elasticacheUserId, "+@all"));
+    const h = await api.call("GET", `/api/v1/tenant-isolation/${A}/health`, { auth: await jwt(ca) });
+    expect([h.status, h.body.healthy]).toEqual([200, false]);
+    expect(h.body.drift).toHaveLength(4);
+    expect(h.body.drift[0]).toBe(`postgres: row-level security is not forced on "${t.pgSchema}"."policies"`);
+    expect(h.body.drift[1]).toBe(`postgres: role "${t.pgRole}" bypassrls is true, declared false`);
+    expect(h.body.drift[2]).toMatch(new RegExp(`^postgres: role "${t.pgRole}" has undeclared privilege table .*"users": TRUNCATE$`));
+    expect(h.body.drift[3]).toMatch(new RegExp(`^redis: ACL user ${t.elasticacheUserId} commands differ`));
+    const s = await api.call("GET", status(A), { auth: OP });
+    expect(s.body.components.map((x: { component: string; state: string; drift: string[] }) => [x.component, x.state, x.drift.length])).toEqual([
+      ["database", "drifted", 3],
+      ["cache", "drifted", 1],
+    ]);
+  });
+
   it("/metrics counts the API's requests by route and status (Prometheus text)", async () => {
     const r = await api.call("GET", "/metrics");
     expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(r.text).toMatch(/^# TYPE controlcore_api_requests_total counter$/m);
     expect(r.text).toMatch(/^controlcore_api_requests_total\{method="POST",route="\/api\/v1\/tenant-isolation\/setup",status="409"\} 1$/m);
     expect(r.text).toMatch(/^controlcore_api_request_duration_seconds_count\{method="GET",route="\/api\/v1\/tenant-isolation\/:tenantId\/status"\} \d+$/m);
+  });
+
+  it("cleanup of the drifted tenant: it is gone, and health says so (404, not set up)", async () => {
+    const r = await api.call("POST", "/api/v1/tenant-isolation/cleanup", { auth: OP, body: { tenantId: A } });
+    expect(await waitJob(api, r.body.jobId)).toMatchObject({ state: "succeeded", kind: "cleanup" });
+    const h = await api.call("GET", `/api/v1/tenant-isolation/${A}/health`, { auth: OP });
+    expect([h.status, h.body.type, h.body.detail]).toEqual([404, "https://controlcore.io/problems/not-found", `tenant "${A}" is not set up here`]);
+    const s = await api.call("GET", status(A), { auth: OP });
+    expect(s.body).toMatchObject({ exists: false, components: null });
   });
 
   it("every route of the OpenAPI document was answered with a 2xx by at least one test", async () => {

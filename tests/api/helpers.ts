@@ -91,8 +91,10 @@ export async function startApi(prefix: string, extra: Partial<ServerOptions> = {
   const jwksDir = fs.mkdtempSync(path.join(os.tmpdir(), "api-jwks-"));
   const logs: string[] = [];
   const logStream = new Writable({ write(chunk, _e, cb) { logs.push(...chunk.toString().split("\n").filter(Boolean)); cb(); } });
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const app = await buildServer({
-    engine: new LocalEngine({ targets: { databaseUrl: tenantDb.url, redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" }, stateDir }),
+    engine: new LocalEngine({ targets: { databaseUrl: tenantDb.url, redisUrl }, stateDir }),
+    checks: { databaseUrl: tenantDb.url, redisUrl, stateDir },
     queueUrl: opsDbUrl,
     workers: 2,
     // One token given as its sha256 digest, as production would configure it.
