@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDownDetailed, localUp } from "../../../cli/local/local-mode";
 import { withRedis } from "../../../cli/local/redis-applier";
 import { tenantNames } from "../../../components/naming";
+import { layoutFor, TENANT_TABLES } from "../../../components/postgres/sql";
 import { InputError } from "../../../components/errors";
 import type { CheckContext } from "../../../api/checks/context";
 import { tenantHealth } from "../../../api/checks/health";
@@ -21,6 +22,8 @@ describe("tenantHealth (live isolation checks)", () => {
   const stateDir = tempStateDir();
   const schemaTenant = tenantNames(`hc${tag}-a`);
   const rowTenant = tenantNames(`hc${tag}-r`);
+  const tableTenant = tenantNames(`hc${tag}-t`);
+  const dbTenant = tenantNames(`hc${tag}-d`);
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let ctx: CheckContext;
 
@@ -29,24 +32,25 @@ describe("tenantHealth (live isolation checks)", () => {
     ctx = { pg: new Pool({ connectionString: db.url, max: 2 }), databaseUrl: db.url, redisUrl: REDIS_URL, stateDir };
     await localUp({ tenantId: schemaTenant.id, plan: "pro", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
     await localUp({ tenantId: rowTenant.id, plan: "pro", isolation: "row", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
+    await localUp({ tenantId: tableTenant.id, plan: "pro", isolation: "table", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
+    await localUp({ tenantId: dbTenant.id, plan: "pro", isolation: "database", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
   }, 180_000);
   afterAll(async () => {
-    for (const t of [schemaTenant, rowTenant]) await localDownDetailed(t.id, { targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir }).catch(() => undefined);
+    for (const t of [schemaTenant, rowTenant, tableTenant, dbTenant]) await localDownDetailed(t.id, { targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir }).catch(() => undefined);
     await ctx?.pg.end();
     await db?.drop();
   }, 120_000);
 
-  it("is healthy right after setup, at the schema and the row level, with every check passed", async () => {
-    for (const t of [schemaTenant, rowTenant]) {
+  it("is healthy right after setup, at every isolation level, with every check passed", async () => {
+    const levels = [[schemaTenant, "schema"], [rowTenant, "row"], [tableTenant, "table"], [dbTenant, "database"]] as const;
+    for (const [t, level] of levels) {
       const h = TenantHealth.parse(await tenantHealth(ctx, t.id));
       expect(h.drift).toEqual([]);
       expect(h.healthy).toBe(true);
       expect(h.checks.filter((c) => !c.ok)).toEqual([]);
       const names = h.checks.map((c) => c.check);
-      for (const table of ["policies", "resources", "bouncers", "users", "audit_log", "limits"]) {
-        const schema = t === rowTenant ? "cc_row_tenants" : t.pgSchema;
-        expect(names).toContain(`table "${schema}"."${table}"`);
-      }
+      const layout = layoutFor(t, level, db.name);
+      for (const table of TENANT_TABLES) expect(names).toContain(`table "${layout.schema}"."${layout.tables[table]}"`);
       expect(names).toEqual(expect.arrayContaining(["role superuser", "role bypassrls", "role connection limit", "role owns", "role grants", `acl user ${t.elasticacheUserId}`]));
       expect(h.checks.find((c) => c.check === "role connection limit")).toMatchObject({ expected: 20, actual: 20 });
       expect(h.checks.find((c) => c.check === "role owns")).toMatchObject({ expected: [], actual: [] });
