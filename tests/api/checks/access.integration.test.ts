@@ -27,6 +27,8 @@ describe("validateAccess", () => {
   const a = tenantNames(`va${tag}-acme`);
   // A tenant whose ID starts with a's: the classic prefix-without-separator confusion.
   const b = tenantNames(`va${tag}-acme-corp`);
+  // A tenant at the table level: its tables share a schema with other tenants', told apart by prefix.
+  const c = tenantNames(`va${tag}-tbl`);
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let ctx: CheckContext;
   let up: LocalResult;
@@ -36,9 +38,10 @@ describe("validateAccess", () => {
     db = await freshDatabase("cc_it_checks_access");
     ctx = { pg: new Pool({ connectionString: db.url, max: 2 }), databaseUrl: db.url, redisUrl: REDIS_URL, stateDir };
     up = await localUp({ tenantId: a.id, plan: "pro", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
+    await localUp({ tenantId: c.id, plan: "pro", isolation: "table", targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir });
   }, 180_000);
   afterAll(async () => {
-    await localDownDetailed(a.id, { targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir }).catch(() => undefined);
+    for (const id of [a.id, c.id]) await localDownDetailed(id, { targets: { databaseUrl: db.url, redisUrl: REDIS_URL }, stateDir }).catch(() => undefined);
     await ctx?.pg.end();
     await db?.drop();
   }, 120_000);
@@ -63,6 +66,21 @@ describe("validateAccess", () => {
     } finally {
       await c.end();
     }
+  });
+
+  it("rows at the table level: its prefixed tables allowed, another tenant's prefixed table in the same schema denied", async () => {
+    const d = async (ref: unknown) => AccessDecision.parse(await validateAccess(ctx, c.id, ref));
+    expect(await d({ kind: "row", table: `${c.pgTablePrefix}policies`, tenantId: c.id })).toMatchObject({
+      allowed: true,
+      reason: `policy tenant_isolation on "cc_table_tenants"."${c.pgTablePrefix}policies" admits only rows with tenant_id = '${c.id}', and this row's tenant_id is '${c.id}'`,
+    });
+    expect((await d({ kind: "row", table: "users", tenantId: c.id })).allowed).toBe(true);
+    expect((await d({ kind: "row", table: `cc_table_tenants.${c.pgTablePrefix}users`, tenantId: c.id })).allowed).toBe(true);
+    const other = await d({ kind: "row", table: `${a.pgTablePrefix}policies`, tenantId: c.id });
+    expect(other.allowed).toBe(false);
+    expect(other.reason).toBe(
+      `"${a.pgTablePrefix}policies" is not one of tenant ${c.id}'s tables (${["policies", "resources", "bouncers", "users", "audit_log", "limits"].map((k) => `"cc_table_tenants"."${c.pgTablePrefix}${k}"`).join(", ")})`,
+    );
   });
 
   it("S3 keys: under tenants/<id>/ allowed; the prefix without slash, a look-alike tenant, another tenant and another bucket denied — as IAM's simulator decides", async () => {
