@@ -1,6 +1,6 @@
 /**
  * The tenant check endpoints over part B's checks (api/checks/**): live health, usage (metrics),
- * limits, config. The tenant comes from the path (operators) or must be the caller's own
+ * limits, config, validate-access. The tenant comes from the path (operators) or must be the caller's own
  * (tenants; api/routes/scope.ts). A tenant with no state on this platform is 404.
  */
 import type { FastifyInstance } from "fastify";
@@ -8,8 +8,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { InputError } from "../../components/errors";
 import { tenantConfig } from "../checks/config";
 import type { CheckContext } from "../checks/context";
+import { z } from "zod";
+import { validateAccess } from "../checks/access";
 import { tenantHealth } from "../checks/health";
-import { TenantConfig, TenantHealth, TenantLimits, TenantNotFoundError, TenantUsage } from "../checks/schemas";
+import { AccessDecision, ResourceRef, TenantConfig, TenantHealth, TenantLimits, TenantNotFoundError, TenantUsage } from "../checks/schemas";
 import { tenantLimits, tenantUsage } from "../checks/usage";
 import { ApiProblem, problemResponses } from "../problems";
 import { scopedTenant } from "./scope";
@@ -43,4 +45,20 @@ export function registerCheckRoutes(app: FastifyInstance, checks: CheckContext):
   route("metrics", "Usage against plan limits: rows per table, connections, Redis keys and memory under the tenant's prefix (bounded SCAN)", TenantUsage, (c, t) => tenantUsage(c, t));
   route("limits", "The effective plan's limits (with overrides) next to current usage", TenantLimits, (c, t) => tenantLimits(c, t));
   route("config", "The effective plan and the non-secret platform inputs of the tenant", TenantConfig, tenantConfig);
+  r.post(
+    "/api/v1/tenant-isolation/:tenantId/validate-access",
+    {
+      schema: {
+        summary: "Whether the tenant may reach a resource (a table row, an S3 object key, a Redis key or channel), and why — from the declared policies",
+        params: TenantParams,
+        body: z.strictObject({ resource: ResourceRef }),
+        response: { 200: AccessDecision, ...errors, ...problemResponses("payload-too-large") },
+      },
+    },
+    async (req) => {
+      const tenantId = scopedTenant(req, req.params.tenantId);
+      req.log = req.log.child({ tenant: tenantId });
+      return checked(() => validateAccess(checks, tenantId, req.body.resource));
+    },
+  );
 }

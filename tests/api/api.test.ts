@@ -162,6 +162,29 @@ describe("setup, jobs, status, cleanup", () => {
     ]);
   });
 
+  it("validate-access: allowed and denied for each resource kind, with the reason", async () => {
+    const auth = await jwt(ca);
+    const cases: Array<[unknown, boolean, RegExp]> = [
+      [{ kind: "row", table: "policies", tenantId: A }, true, /admits only rows with tenant_id = '.*', and this row's tenant_id is/],
+      [{ kind: "row", table: "policies", tenantId: B }, false, new RegExp(`this row's tenant_id is '${B}'$`)],
+      [{ kind: "s3", key: `tenants/${A}/reports/1.pdf` }, true, /allowed by statement/],
+      [{ kind: "s3", key: `tenants/${B}/x` }, false, /explicitly denied by statement DenyObjectsOutsideOwnPrefix$/],
+      [{ kind: "redis-key", name: `tenant:{${A}}:x` }, true, /matches the declared key patterns/],
+      [{ kind: "redis-key", name: `tenant:{${B}}:x` }, false, /is outside the declared key patterns/],
+      [{ kind: "redis-channel", name: `tenant:{${A}}:events` }, true, /matches the declared channel patterns/],
+      [{ kind: "redis-channel", name: `tenant:{${B}}:events` }, false, /is outside the declared channel patterns/],
+    ];
+    for (const [resource, allowed, why] of cases) {
+      const r = await api.call("POST", `/api/v1/tenant-isolation/${A}/validate-access`, { auth, body: { resource } });
+      expect([r.status, r.body.tenant, r.body.allowed]).toEqual([200, A, allowed]);
+      expect(r.body.reason).toMatch(why);
+    }
+    const onB = await api.call("POST", `/api/v1/tenant-isolation/${B}/validate-access`, { auth, body: { resource: { kind: "redis-key", name: "x" } } });
+    expect(onB.status).toBe(403);
+    const bad = await api.call("POST", `/api/v1/tenant-isolation/${A}/validate-access`, { auth, body: { resource: { kind: "file", name: "x" } } });
+    expect([bad.status, bad.body.type]).toEqual([400, "https://controlcore.io/problems/invalid-request"]);
+  });
+
   it("A's credential on B: 403 on every tenant route, the same body for B and a tenant that does not exist", async () => {
     const auth = await jwt(ca);
     for (const route of ["status", "health", "metrics", "limits", "config"]) {
