@@ -9,7 +9,7 @@
  * migrations' `tables` and the layout (components/postgres/sql.ts layoutFor).
  */
 import { Client } from "pg";
-import { locateState, postgresPlatform, readState, resolveTargets, type StateFile } from "../../cli/local/local-mode";
+import { locateState, postgresPlatform, readState, resolveTargets, type ServerIdentity, type StateFile } from "../../cli/local/local-mode";
 import type { AppliedResource } from "../../cli/local/applier";
 import { ELASTICACHE_USER_TYPE } from "../../cli/local/redis-applier";
 import { tenantNames, validateTenantId, type TenantNames } from "../../components/naming";
@@ -47,6 +47,21 @@ export interface TenantState {
 }
 
 /**
+ * The server's identity (postgresPlatform's: its system identifier and the database), fixed for
+ * the life of a cluster, so asked once per URL; a failed ask is not kept.
+ */
+const identities = new Map<string, Promise<ServerIdentity>>();
+function identityOf(databaseUrl: string): Promise<ServerIdentity> {
+  let p = identities.get(databaseUrl);
+  if (!p) {
+    p = postgresPlatform(databaseUrl, { createDatabase: false }).then((x) => x.identity);
+    p.catch(() => identities.delete(databaseUrl));
+    identities.set(databaseUrl, p);
+  }
+  return p;
+}
+
+/**
  * The tenant's recorded state, or {@link TenantNotFoundError} when this platform (the PostgreSQL
  * server behind `ctx.databaseUrl`, found by its identity) has no state for it. A malformed ID is
  * an InputError (components/naming.ts validateTenantId).
@@ -54,7 +69,7 @@ export interface TenantState {
 export async function loadTenant(ctx: CheckContext, tenantId: string): Promise<TenantState> {
   const tenant = validateTenantId(tenantId);
   const targets = resolveTargets({ databaseUrl: ctx.databaseUrl, redisUrl: ctx.redisUrl });
-  const { identity } = await postgresPlatform(targets.databaseUrl, { createDatabase: false });
+  const identity = await identityOf(targets.databaseUrl);
   const stateFile = locateState(tenant, identity, targets, ctx.stateDir);
   const state = readState(stateFile);
   if (!state) throw new TenantNotFoundError(tenant);
@@ -68,9 +83,17 @@ export async function loadTenant(ctx: CheckContext, tenantId: string): Promise<T
   return { names, state, stateFile, level, sharedDatabase, layout: layoutFor(names, level, sharedDatabase), planName, of };
 }
 
-/** A client on `database` of the server behind `ctx.databaseUrl`, as its admin. */
+/** A client on `database` of the server behind `ctx.databaseUrl`, as its admin: from the pool when it is the URL's database. */
 export async function withDatabase<T>(ctx: CheckContext, database: string, work: (c: Client) => Promise<T>): Promise<T> {
   const u = new URL(ctx.databaseUrl);
+  if (decodeURIComponent(u.pathname.replace(/^\//, "")) === database) {
+    const pooled = await ctx.pg.connect();
+    try {
+      return await work(pooled as unknown as Client);
+    } finally {
+      pooled.release();
+    }
+  }
   u.pathname = `/${encodeURIComponent(database)}`;
   const c = new Client({ connectionString: u.toString() });
   await c.connect();
