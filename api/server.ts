@@ -115,6 +115,17 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     reply.log = child;
   });
 
+  // An operator's request names its tenant in the path or the body: bind it to the log lines too
+  // (a tenant caller's lines already carry its own tenant, whatever it names).
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.caller?.kind !== "operator") return;
+    const named = (req.params as { tenantId?: unknown } | undefined)?.tenantId ?? (req.body as { tenantId?: unknown } | undefined)?.tenantId;
+    if (typeof named !== "string") return;
+    const child = req.log.child({ tenant: named });
+    req.log = child;
+    reply.log = child;
+  });
+
   app.addHook("onResponse", async (req, reply) => {
     metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
   });

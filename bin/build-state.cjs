@@ -1,5 +1,5 @@
 // Whether dist/ (the compiled tenantctl) is current: built after the last change to any source
-// it may compile (cli/, components/, plans/, policy/, the tsconfig files). Pure Node, no dependencies,
+// it may compile (cli/, api/, components/, plans/, policy/, the tsconfig files). Pure Node, no dependencies,
 // a few milliseconds: bin/tenantctl.cjs asks it on every run.
 "use strict";
 const fs = require("node:fs");
@@ -11,7 +11,7 @@ const DIST = path.join(ROOT, "dist");
 const STAMP = path.join(DIST, ".build-stamp");
 /** The compiled command. */
 const BUILT_ENTRY = path.join(DIST, "cli", "tenantctl.js");
-const SOURCE_DIRS = ["cli", "components", "plans", "policy"];
+const SOURCE_DIRS = ["cli", "api", "components", "plans", "policy"];
 const SOURCE_FILES = ["tsconfig.json", "tsconfig.build.json"];
 
 /** The newest source file: { file, mtimeMs }. */

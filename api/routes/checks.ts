@@ -37,7 +37,6 @@ export function registerCheckRoutes(app: FastifyInstance, checks: CheckContext):
       { schema: { summary, params: TenantParams, response: { 200: schema as typeof TenantHealth, ...errors } } },
       async (req) => {
         const tenantId = scopedTenant(req, req.params.tenantId);
-        req.log = req.log.child({ tenant: tenantId });
         return checked(() => fn(checks, tenantId)) as never;
       },
     );
@@ -57,7 +56,6 @@ export function registerCheckRoutes(app: FastifyInstance, checks: CheckContext):
     },
     async (req) => {
       const tenantId = scopedTenant(req, req.params.tenantId);
-      req.log = req.log.child({ tenant: tenantId });
       return checked(() => validateAccess(checks, tenantId, req.body.resource));
     },
   );

@@ -119,7 +119,6 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       requireOperator(req);
       const tenantId = scopedTenant(req, req.body.tenantId);
-      req.log = req.log.child({ tenant: tenantId });
       const { plan, isolation, overrides } = req.body;
       // The effective plan must load (schema, overrides, isolation) before anything is queued.
       try {
@@ -145,7 +144,6 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req, reply) => {
       requireOperator(req);
       const tenantId = scopedTenant(req, req.body.tenantId);
-      req.log = req.log.child({ tenant: tenantId });
       // The destroy operation does not read the plan; the job record keeps the one the tenant had.
       const last = (await jobRecords(ctx.queue.pool, tenantId)).filter((j) => j.kind === "setup").pop();
       const plan = req.body.plan ?? (typeof last?.request.plan === "string" ? last.request.plan : "pro");

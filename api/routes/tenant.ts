@@ -46,7 +46,6 @@ export function registerTenantRoutes(app: FastifyInstance, ctx: ApiContext): voi
     },
     async (req) => {
       const tenantId = scopedTenant(req, req.params.tenantId);
-      req.log = req.log.child({ tenant: tenantId });
       let s;
       try {
         s = await ctx.engine.status({ tenantId });

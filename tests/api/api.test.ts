@@ -231,6 +231,13 @@ describe("setup, jobs, status, cleanup", () => {
     const lines = api.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === id);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const l of lines.filter((x) => x.msg !== "incoming request")) expect([l.caller, l.tenant]).toEqual([`tenant:${A}:jwt:user-1`, A]);
+    // An operator's request: the tenant it names, in the path or the body.
+    const op = await api.call("GET", status(A), { auth: OP });
+    const opLines = api.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === op.headers.get("x-request-id") && l.msg === "request completed");
+    expect(opLines.map((l) => [l.caller, l.tenant])).toEqual([["operator:#1", A]]);
+    const bad = await api.call("POST", "/api/v1/tenant-isolation/cleanup", { auth: OP, body: { tenantId: GHOST, plan: "nope" } });
+    const badLines = api.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === bad.headers.get("x-request-id") && l.msg === "request completed");
+    expect([bad.status, badLines.length, badLines[0].caller]).toEqual([400, 1, "operator:#1"]);
     const all = api.logs.join("\n");
     for (const secret of [t, OPERATOR_TOKEN, ca.apiKey]) expect(all).not.toContain(secret);
   });
