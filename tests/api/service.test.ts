@@ -3,6 +3,8 @@
  * server lets a running job finish and records it).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { enqueue } from "../../cli/jobs/enqueue";
+import { openQueue } from "../../cli/jobs/queue";
 import { jobRecord } from "../../cli/jobs/records";
 import { OP, type TenantCreds, type TestApi, startApi, tenantCreds, token } from "./helpers";
 import { runTag } from "../helpers/pg";
@@ -39,8 +41,6 @@ it("graceful shutdown: a job running when the server closes finishes and is reco
   // The operator used its 3 requests above: the limit refuses this one too, and it must not queue.
   expect(r.statusCode).toBe(429);
   expect(await api.opsPool.query("SELECT count(*)::int AS n FROM tenantctl_ops.job_record")).toMatchObject({ rows: [{ n: 0 }] });
-  const { enqueue } = await import("../../cli/jobs/enqueue");
-  const { openQueue } = await import("../../cli/jobs/queue");
   const q = await openQueue(api.opsDbUrl);
   const { jobId } = await enqueue(q, { kind: "setup", tenantId: A, plan: "pro", requestedBy: "test" });
   await q.close();
