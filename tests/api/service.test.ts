@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { enqueue } from "../../cli/jobs/enqueue";
 import { openQueue } from "../../cli/jobs/queue";
 import { jobRecord } from "../../cli/jobs/records";
+import { localDownDetailed } from "../../cli/local/local-mode";
 import { OP, type TenantCreds, type TestApi, startApi, tenantCreds, token } from "./helpers";
 import { runTag } from "../helpers/pg";
 
@@ -19,6 +20,8 @@ beforeAll(async () => {
   ca = await tenantCreds(A, api.jwksDir);
 });
 afterAll(async () => {
+  // The tenant's roles and Redis user are cluster-wide: offboard it before the databases go.
+  if (api) await localDownDetailed(A, { targets: { databaseUrl: api.tenantDbUrl, redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" }, stateDir: api.stateDir });
   await api?.close();
 });
 
