@@ -6,26 +6,20 @@
  * `local down` removes one tenant and nothing else.
  */
 import type { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
+import { beforeAll, describe, expect, it } from "vitest";
+import { localDown, type LocalResult } from "../../cli/local/local-mode";
 import { tenantNames } from "../../components/naming";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { adminClient, connect, freshDatabase, refusal, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants, type LocalTenants } from "../helpers/local-tenants";
+import { adminClient, connect, refusal } from "../helpers/pg";
 
 const LIMITS = { limits: { max_policies: 3, max_users: 2 }, database: { connection_limit: 3 } };
 
 describe.each(ISOLATION_LEVELS.map((l) => [l]))("isolation level %s", (level: IsolationLevel) => {
-  const tag = runTag();
-  const A = tenantNames(`t${tag}-a`);
-  const B = tenantNames(`t${tag}-b`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let upA: LocalResult;
-  let upB: LocalResult;
-  let a: Client;
-  let b: Client;
-  const targets = () => ({ databaseUrl: db.url });
-  const up = (id: string) => localUp({ tenantId: id, plan: "pro", isolation: level, overrides: LIMITS, targets: targets(), stateDir });
+  const fx = localTenants({ idPrefix: "t", tenants: ["a", "b"], database: `cc_it_${level}`, isolation: level, overrides: LIMITS, connect: true });
+  const [A, B] = fx.names;
+  const { stateDir, targets, up } = fx;
+  let db: LocalTenants["db"], upA: LocalResult, a: Client, b: Client;
 
   // Names of B's objects as A would have to write them.
   const bTable = (t: string) =>
@@ -33,21 +27,9 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("isolation level %s", (level: Is
   const aTable = (t: string) => (level === "table" ? `"${A.pgTablePrefix}${t}"` : t);
 
   beforeAll(async () => {
-    db = await freshDatabase(`cc_it_${level}`);
-    upA = await up(A.id);
-    upB = await up(B.id);
-    a = await connect(String(upA.postgres.url));
-    b = await connect(String(upB.postgres.url));
+    ({ db, results: [upA], clients: [a, b] } = fx);
     await b.query(`INSERT INTO ${aTableOf(B)("policies")} (name, policy_content) VALUES ('b-secret', 'deny all')`);
     await b.query(`INSERT INTO ${aTableOf(B)("users")} (email) VALUES ('boss@b.example')`);
-  });
-
-  afterAll(async () => {
-    await a?.end().catch(() => undefined);
-    await b?.end().catch(() => undefined);
-    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await localDown(B.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
   });
 
   function aTableOf(t: ReturnType<typeof tenantNames>) {
