@@ -7,11 +7,12 @@
  * it. Each measured value is what PostgreSQL 15 returned here.
  */
 import { Client as PgClient, type Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LocalResult } from "../../cli/local/local-mode";
 import { tenantNames } from "../../components/naming";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { adminClient, connect, freshDatabase, PG_HOST, PG_PORT, refusal, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants, type LocalTenants } from "../helpers/local-tenants";
+import { adminClient, freshDatabase, PG_HOST, PG_PORT, refusal, runTag } from "../helpers/pg";
 
 const OVERRIDES = { limits: { max_resources: 200 } };
 /** B's rows: 7 carry the URL A guesses, 23 others. */
@@ -51,17 +52,10 @@ async function drain(c: Client, heard: Array<[string, string | undefined]>, mark
 }
 
 describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level", (level: IsolationLevel) => {
-  const tag = runTag();
-  const A = tenantNames(`s${tag}-a`);
-  const B = tenantNames(`s${tag}-b`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let upA: LocalResult;
-  let upB: LocalResult;
-  let a: Client;
-  let b: Client;
-  const targets = () => ({ databaseUrl: db.url });
-  const up = (id: string) => localUp({ tenantId: id, plan: "pro", isolation: level, overrides: OVERRIDES, targets: targets(), stateDir });
+  const fx = localTenants({ idPrefix: "s", tenants: ["a", "b"], database: `cc_side_${level}`, isolation: level, overrides: OVERRIDES, connect: true });
+  const [, B] = fx.names;
+  let db: LocalTenants["db"], upB: LocalResult, a: Client, b: Client;
+  beforeAll(() => void ({ db, results: [, upB], clients: [a, b] } = fx));
   /** A table of `t`'s as `t` itself writes it. */
   const own = (t: ReturnType<typeof tenantNames>, name: string) => (level === "table" ? `"${t.pgTablePrefix}${name}"` : name);
   /** B's resources table: its schema and name in the catalogs. */
@@ -71,22 +65,6 @@ describe.each(ISOLATION_LEVELS.map((l) => [l]))("side channels at the %s level",
   });
   /** The database holding B's tables. */
   const bDatabase = () => (level === "database" ? B.pgDatabase : db.name);
-
-  beforeAll(async () => {
-    db = await freshDatabase(`cc_side_${level}`);
-    upA = await up(A.id);
-    upB = await up(B.id);
-    a = await connect(String(upA.postgres.url));
-    b = await connect(String(upB.postgres.url));
-  });
-
-  afterAll(async () => {
-    await a?.end().catch(() => undefined);
-    await b?.end().catch(() => undefined);
-    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await localDown(B.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
-  });
 
   it("statistics: what B's writes show A, and the row level's planner estimates closed", async () => {
     const { schema, table } = bResources();
