@@ -16,7 +16,8 @@ import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode
 import { withRedis } from "../../cli/local/redis-applier";
 import { tenantNames } from "../../components/naming";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { adminClient, connect, freshDatabase, PG_HOST, PG_PORT, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants, type LocalTenants } from "../helpers/local-tenants";
+import { adminClient, connect, PG_HOST, PG_PORT, runTag, tempStateDir } from "../helpers/pg";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -38,27 +39,12 @@ async function connectError(url: string): Promise<string> {
 }
 
 describe.each(ISOLATION_LEVELS.map((l) => [l]))("offboarding at the %s level", (level: IsolationLevel) => {
-  const tag = runTag();
-  const A = tenantNames(`ob${tag}-a`);
-  const B = tenantNames(`ob${tag}-b`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let upA: LocalResult;
-  let upB: LocalResult;
-  const targets = () => ({ databaseUrl: db.url });
-  const up = (id: string) => localUp({ tenantId: id, plan: "pro", isolation: level, targets: targets(), stateDir });
+  const fx = localTenants({ idPrefix: "ob", tenants: ["a", "b"], database: `cc_it_offb_${level}`, isolation: level });
+  const [A, B] = fx.names;
+  const { stateDir, targets } = fx;
+  let db: LocalTenants["db"], upA: LocalResult, upB: LocalResult;
+  beforeAll(() => void ({ db, results: [upA, upB] } = fx));
   const ownDb = (t: ReturnType<typeof tenantNames>) => (level === "database" ? t.pgDatabase : db.name);
-
-  beforeAll(async () => {
-    db = await freshDatabase(`cc_it_offb_${level}`);
-    upA = await up(A.id);
-    upB = await up(B.id);
-  });
-  afterAll(async () => {
-    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await localDown(B.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
-  });
 
   it("refuses the tenant every database but its own, and temporary objects in the shared one", async () => {
     const others = ["postgres", "template1", ...(level === "database" ? [db.name, B.pgDatabase] : [])];
