@@ -5,32 +5,18 @@
  * the server's transaction time; the tenant keeps SELECT on its own rows.
  */
 import type { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localDown, localUp } from "../../cli/local/local-mode";
-import { tenantNames } from "../../components/naming";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { connect, freshDatabase, refusal, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants } from "../helpers/local-tenants";
+import { refusal } from "../helpers/pg";
 
 describe.each(ISOLATION_LEVELS.map((l) => [l]))("audit rows at the %s level", (level: IsolationLevel) => {
-  const tag = runTag();
-  const A = tenantNames(`au${tag}-a`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  const fx = localTenants({ idPrefix: "au", tenants: ["a"], database: `cc_it_audit_${level}`, isolation: level, connect: true });
+  const [A] = fx.names;
   let a: Client;
-  const targets = () => ({ databaseUrl: db.url });
+  beforeAll(() => void ([a] = fx.clients));
   const table = (t: string) => (level === "table" ? `"${A.pgTablePrefix}${t}"` : t);
   const bare = (t: string) => (level === "table" ? `${A.pgTablePrefix}${t}` : t);
-
-  beforeAll(async () => {
-    db = await freshDatabase(`cc_it_audit_${level}`);
-    const up = await localUp({ tenantId: A.id, plan: "pro", isolation: level, targets: targets(), stateDir });
-    a = await connect(String(up.postgres.url));
-  });
-  afterAll(async () => {
-    await a?.end().catch(() => undefined);
-    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
-  });
 
   it("refuses a forged audit row, and any change or removal of audit rows", async () => {
     const denied = `permission denied for table ${bare("audit_log")}`;
