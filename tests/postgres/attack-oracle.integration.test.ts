@@ -10,11 +10,9 @@
  * message.
  */
 import type { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localDown, localUp } from "../../cli/local/local-mode";
-import { tenantNames } from "../../components/naming";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../../plans/schema";
-import { connect, freshDatabase, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants } from "../helpers/local-tenants";
 
 /** Every field of the error a statement raises (all PostgreSQL sends), or "succeeded". */
 async function errorOf(c: Client, sql: string, params: unknown[] = []): Promise<Record<string, unknown> | "succeeded"> {
@@ -41,33 +39,21 @@ const RLS_REFUSAL = (table: string) => ({
 });
 
 describe("row level: errors say nothing about other tenants", () => {
-  const tag = runTag();
-  const A = tenantNames(`or${tag}-a`);
-  const FULL = tenantNames(`or${tag}-full`);
-  const ROOM = tenantNames(`or${tag}-room`);
-  const NONE = tenantNames(`or${tag}-none`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  const MAX_POLICIES: Record<string, number> = { a: 5, full: 1, room: 5 };
+  const fx = localTenants({
+    idPrefix: "or", tenants: ["a", "full", "room", "none"], setUp: ["a", "full", "room"], database: "cc_it_oracle", isolation: "row",
+    overrides: (s) => ({ limits: { max_policies: MAX_POLICIES[s] } }), connect: true,
+  });
+  const [, FULL, ROOM, NONE] = fx.names;
   let a: Client;
-  let full: Client;
   let room: Client;
-  const targets = () => ({ databaseUrl: db.url });
-  const up = (id: string, maxPolicies: number) =>
-    localUp({ tenantId: id, plan: "pro", isolation: "row", overrides: { limits: { max_policies: maxPolicies } }, targets: targets(), stateDir });
 
   beforeAll(async () => {
-    db = await freshDatabase("cc_it_oracle");
-    a = await connect(String((await up(A.id, 5)).postgres.url));
-    full = await connect(String((await up(FULL.id, 1)).postgres.url));
-    room = await connect(String((await up(ROOM.id, 5)).postgres.url));
+    let full: Client;
+    [a, full, room] = fx.clients;
     await full.query("INSERT INTO policies (id, name, policy_content) VALUES ('p-1', 'only', 'allow')");
     await room.query("INSERT INTO policies (id, name, policy_content) VALUES ('p-1', 'some', 'allow')");
     await a.query("BEGIN");
-  });
-  afterAll(async () => {
-    for (const c of [a, full, room]) await c?.end().catch(() => undefined);
-    for (const t of [A, FULL, ROOM]) await localDown(t.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
   });
 
   it("refuses a row with another tenant's tenant_id identically, whether that tenant is at its limit, has room, or does not exist", async () => {
@@ -110,22 +96,13 @@ describe("row level: errors say nothing about other tenants", () => {
 });
 
 describe.each(ISOLATION_LEVELS.filter((l) => l !== "row").map((l) => [l]))("%s level: a foreign tenant_id", (level: IsolationLevel) => {
-  const tag = runTag();
-  const A = tenantNames(`oq${tag}-a`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  const fx = localTenants({ idPrefix: "oq", tenants: ["a"], database: `cc_it_oracle_${level}`, isolation: level, connect: true });
+  const [A] = fx.names;
   let a: Client;
-  const targets = () => ({ databaseUrl: db.url });
 
   beforeAll(async () => {
-    db = await freshDatabase(`cc_it_oracle_${level}`);
-    a = await connect(String((await localUp({ tenantId: A.id, plan: "pro", isolation: level, targets: targets(), stateDir })).postgres.url));
+    [a] = fx.clients;
     await a.query("BEGIN");
-  });
-  afterAll(async () => {
-    await a?.end().catch(() => undefined);
-    await localDown(A.id, { targets: targets(), stateDir }).catch(() => undefined);
-    await db?.drop();
   });
 
   it("is refused by row-level security, not by a limit message naming the tenant", async () => {
