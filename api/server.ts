@@ -15,7 +15,7 @@ import { type RunningWorker, startWorker } from "../cli/jobs/worker";
 import { type AuthConfig, type Caller, authenticate, callerName, credentialSource, operatorDigests } from "./auth";
 import { ApiMetrics } from "./metrics";
 import { ApiProblem, problemBody } from "./problems";
-import { Pool } from "pg";
+import { openCheckContext } from "./checks/connections";
 import type { CheckContext } from "./checks/context";
 import { registerCheckRoutes } from "./routes/checks";
 import { registerJobRoutes } from "./routes/jobs";
@@ -86,15 +86,16 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     credentials: credentialSource(o.engine, o.jwksDir),
     tokenRules: o.tokenRules ?? defaultTokenRules(),
   };
-  const checksPool = new Pool({ connectionString: o.checks.databaseUrl, max: 8 });
-  checksPool.on("error", () => undefined);
-  const checks: CheckContext = { pg: checksPool, databaseUrl: o.checks.databaseUrl, redisUrl: o.checks.redisUrl, ...(o.checks.stateDir ? { stateDir: o.checks.stateDir } : {}) };
+  // The checks' connections live as long as the server: an admin pool per database and one
+  // shared admin Redis client (api/checks/connections.ts), closed on close.
+  const opened = openCheckContext(o.checks);
+  const checks = opened.ctx;
   const ctx: ApiContext = { engine: o.engine, queue, metrics, checks };
 
   app.addHook("onClose", async () => {
     if (worker) await worker.stop(o.graceSeconds ?? 30);
     await queue.close();
-    await checksPool.end().catch(() => undefined);
+    await opened.close();
   });
 
   // Authentication before anything else; the service's own endpoints are open.

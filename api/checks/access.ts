@@ -14,9 +14,9 @@
  *   on a scratch user holding exactly that string: api/checks/redis-acl.ts), so Redis's own glob
  *   rules decide.
  */
-import { withRedis } from "../../cli/local/redis-applier";
 import { InputError, zodProblems, type ZodLike } from "../../components/errors";
 import { qualified, TENANT_TABLES, type TenantTable } from "../../components/postgres/sql";
+import { withAdminRedis } from "./connections";
 import type { CheckContext } from "./context";
 import { dryRun, normalisedAccessString } from "./redis-acl";
 import { type AccessDecision, ResourceRef } from "./schemas";
@@ -142,7 +142,7 @@ export async function validateAccess(ctx: CheckContext, tenantId: string, ref: u
         break;
       }
       const isKey = r.kind === "redis-key";
-      decision = await withRedis(ctx.redisUrl, async (redis) => {
+      decision = await withAdminRedis(ctx, async (redis) => {
         const command = isKey ? ["GET", r.name] : ["PUBLISH", r.name, "validate-access"];
         const d = await dryRun(redis, user.accessString, command);
         const declared = await normalisedAccessString(redis, user.accessString);

@@ -14,9 +14,9 @@
  * the declared access string.
  */
 import type { Client } from "pg";
-import { withRedis } from "../../cli/local/redis-applier";
 import { ident } from "../../components/postgres/sql";
 import { compareFacts, LEDGER_SCHEMA, LEDGER_TABLE, tableFacts, type TableFacts } from "../../components/postgres/sql-migrations";
+import { withAdminRedis } from "./connections";
 import type { CheckContext } from "./context";
 import { ACL_FIELDS, aclUserOf, normalisedAccessString } from "./redis-acl";
 import type { CheckResult, TenantHealth } from "./schemas";
@@ -60,10 +60,12 @@ async function tableChecks(ctx: CheckContext, t: TenantState): Promise<{ checks:
         : [];
       const recorded = new Map<string, { migration: string; facts: TableFacts }>();
       for (const r of rows) for (const f of r.facts) recorded.set(`${f.schema}\0${f.table}`, { migration: r.migration_id, facts: f });
-      for (const table of declaredTables) {
+      // One catalog query for every declared table (tableFacts keeps the order it was given).
+      const lives = await tableFacts(q(c), declaredTables);
+      for (const [i, table] of declaredTables.entries()) {
         const name = `${ident(table.schema)}.${ident(table.table)}`;
         const want = recorded.get(`${table.schema}\0${table.table}`);
-        const [live] = await tableFacts(q(c), [table]);
+        const live = lives[i];
         if (!want) {
           checks.push({ component: "postgres", check: `table ${name}`, ok: false, expected: "recorded in the migrations ledger", actual: "no ledger record" });
           drift.push(`postgres: table ${name} has no record in the migrations ledger of database ${database}`);
@@ -179,11 +181,14 @@ async function liveOwned(ctx: CheckContext, roleOid: number): Promise<string[]> 
   for (const r of deps.rows) byDb.set(r.datname, [...(byDb.get(r.datname) ?? []), r]);
   for (const [datname, objs] of byDb) {
     const describe = async (c: { query: Client["query"] } & object) => {
-      for (const o of objs) {
-        // pg_identify_object: the type and the schema-qualified identity, whatever the search_path.
-        const r = await (c as Client).query("SELECT i.type || ' ' || i.identity AS d FROM pg_identify_object($1::oid, $2::oid, $3) i", [o.classid, o.objid, o.objsubid]);
-        out.push(datname ? `${r.rows[0].d} in database ${ident(datname)}` : String(r.rows[0].d));
-      }
+      // pg_identify_object: the type and the schema-qualified identity, whatever the search_path;
+      // every object of the database in one query.
+      const r = await (c as Client).query(
+        `SELECT i.type || ' ' || i.identity AS d
+           FROM unnest($1::oid[], $2::oid[], $3::int[]) AS o(classid, objid, objsubid), pg_identify_object(o.classid, o.objid, o.objsubid) i`,
+        [objs.map((o) => o.classid), objs.map((o) => o.objid), objs.map((o) => o.objsubid)],
+      );
+      for (const row of r.rows) out.push(datname ? `${row.d} in database ${ident(datname)}` : String(row.d));
     };
     if (datname === "") await describe(ctx.pg as unknown as Client);
     else await withDatabase(ctx, datname, describe);
@@ -238,7 +243,7 @@ async function roleChecks(ctx: CheckContext, t: TenantState): Promise<{ checks: 
 async function redisChecks(ctx: CheckContext, t: TenantState): Promise<{ checks: CheckResult[]; drift: string[] }> {
   const user = declaredRedisUserOf(t);
   if (!user) return { checks: [], drift: [] };
-  return withRedis(ctx.redisUrl, async (r) => {
+  return withAdminRedis(ctx, async (r) => {
     const expected = await normalisedAccessString(r, user.accessString);
     const actual = aclUserOf(await r.call("ACL", "GETUSER", user.userName));
     if (!actual) {
@@ -264,7 +269,8 @@ async function redisChecks(ctx: CheckContext, t: TenantState): Promise<{ checks:
  */
 export async function tenantHealth(ctx: CheckContext, tenantId: string): Promise<TenantHealth> {
   const t = await loadTenant(ctx, tenantId);
-  const parts = [await tableChecks(ctx, t), await roleChecks(ctx, t), await redisChecks(ctx, t)];
+  // Independent reads (different connections): concurrently, the parts' order kept.
+  const parts = await Promise.all([tableChecks(ctx, t), roleChecks(ctx, t), redisChecks(ctx, t)]);
   const checks = parts.flatMap((p) => p.checks);
   const drift = parts.flatMap((p) => p.drift);
   return { tenant: t.names.id, healthy: drift.length === 0 && checks.every((c) => c.ok), checks, drift };

@@ -8,13 +8,15 @@
  * the RolePolicy documents (components/s3/policies.ts tenantAccessPolicy made it), the tables the
  * migrations' `tables` and the layout (components/postgres/sql.ts layoutFor).
  */
+import * as fs from "node:fs";
 import { Client } from "pg";
-import { locateState, postgresPlatform, readState, resolveTargets, type ServerIdentity, type StateFile } from "../../cli/local/local-mode";
+import { locateState, postgresPlatform, resolveTargets, type ServerIdentity, type StateFile } from "../../cli/local/local-mode";
 import type { AppliedResource } from "../../cli/local/applier";
 import { ELASTICACHE_USER_TYPE } from "../../cli/local/redis-applier";
 import { tenantNames, validateTenantId, type TenantNames } from "../../components/naming";
 import { layoutFor, type PgLayout } from "../../components/postgres/sql";
 import type { IsolationLevel } from "../../plans/schema";
+import { databasePool } from "./connections";
 import type { CheckContext } from "./context";
 import { TenantNotFoundError } from "./schemas";
 
@@ -62,6 +64,31 @@ function identityOf(databaseUrl: string): Promise<ServerIdentity> {
 }
 
 /**
+ * Parsed state files by path, kept while the file is unchanged: local mode writes a state file
+ * whole and renames it into place (cli/local/local-mode.ts writeState), so a write changes its
+ * inode and mtime; the file is stat'ed on every call and re-read when either (or its size) differs.
+ */
+const parsedStates = new Map<string, { ino: bigint; mtimeNs: bigint; size: bigint; state: StateFile }>();
+/** Bound on the cache: beyond it, the oldest entry goes (tests and long-lived servers see many tenants). */
+export const STATE_CACHE_MAX = 1_000;
+
+/** cli/local/local-mode.ts readState, cached by inode, mtime and size: undefined when there is no state file. */
+export function readStateCached(file: string): StateFile | undefined {
+  const st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (!st) {
+    parsedStates.delete(file);
+    return undefined;
+  }
+  const hit = parsedStates.get(file);
+  if (hit && hit.ino === st.ino && hit.mtimeNs === st.mtimeNs && hit.size === st.size) return hit.state;
+  const state = JSON.parse(fs.readFileSync(file, "utf8")) as StateFile;
+  parsedStates.delete(file);
+  if (parsedStates.size >= STATE_CACHE_MAX) parsedStates.delete(parsedStates.keys().next().value!);
+  parsedStates.set(file, { ino: st.ino, mtimeNs: st.mtimeNs, size: st.size, state });
+  return state;
+}
+
+/**
  * The tenant's recorded state, or {@link TenantNotFoundError} when this platform (the PostgreSQL
  * server behind `ctx.databaseUrl`, found by its identity) has no state for it. A malformed ID is
  * an InputError (components/naming.ts validateTenantId).
@@ -71,7 +98,7 @@ export async function loadTenant(ctx: CheckContext, tenantId: string): Promise<T
   const targets = resolveTargets({ databaseUrl: ctx.databaseUrl, redisUrl: ctx.redisUrl });
   const identity = await identityOf(targets.databaseUrl);
   const stateFile = locateState(tenant, identity, targets, ctx.stateDir);
-  const state = readState(stateFile);
+  const state = readStateCached(stateFile);
   if (!state) throw new TenantNotFoundError(tenant);
   const names = tenantNames(tenant);
   const of = (type: string) => state.resources.filter((r) => r.type === type);
@@ -83,11 +110,23 @@ export async function loadTenant(ctx: CheckContext, tenantId: string): Promise<T
   return { names, state, stateFile, level, sharedDatabase, layout: layoutFor(names, level, sharedDatabase), planName, of };
 }
 
-/** A client on `database` of the server behind `ctx.databaseUrl`, as its admin: from the pool when it is the URL's database. */
+/**
+ * A client on `database` of the server behind `ctx.databaseUrl`, as its admin: from the pool when
+ * it is the URL's database, from the context's pool for that database when it has pools
+ * (api/checks/connections.ts), else a client of its own for this call.
+ */
 export async function withDatabase<T>(ctx: CheckContext, database: string, work: (c: Client) => Promise<T>): Promise<T> {
   const u = new URL(ctx.databaseUrl);
   if (decodeURIComponent(u.pathname.replace(/^\//, "")) === database) {
     const pooled = await ctx.pg.connect();
+    try {
+      return await work(pooled as unknown as Client);
+    } finally {
+      pooled.release();
+    }
+  }
+  if (ctx.databasePools) {
+    const pooled = await databasePool(ctx, ctx.databasePools, database).connect();
     try {
       return await work(pooled as unknown as Client);
     } finally {

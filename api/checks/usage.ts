@@ -3,11 +3,11 @@
  * next to it. Everything is read as the platform's admin: the tenant's Redis user is not granted
  * SCAN or MEMORY (components/redis/access-string.ts), and its PostgreSQL role sees only itself.
  */
-import { withRedis } from "../../cli/local/redis-applier";
 import { qualified, TENANT_TABLES, type TenantTable } from "../../components/postgres/sql";
 import { REDIS_SETTING_TAGS } from "../../components/redis/app-config";
 import { loadPlan } from "../../plans/load";
 import { DATA_LIMITS, type DataLimit, type Plan } from "../../plans/schema";
+import { withAdminRedis } from "./connections";
 import type { CheckContext } from "./context";
 import type { TenantLimits, TenantUsage } from "./schemas";
 import { declaredRedisUserOf, declaredRoleOf, loadTenant, type TenantState, withDatabase } from "./tenant-state";
@@ -49,7 +49,7 @@ export async function usageOf(ctx: CheckContext, t: TenantState, opts: { maxKeys
     [t.names.pgRole],
   );
   const prefix = t.names.redisPrefix;
-  const redis = await withRedis(ctx.redisUrl, async (r) => {
+  const redis = await withAdminRedis(ctx, async (r) => {
     let cursor = "0";
     let keys = 0;
     let memoryBytes = 0;
