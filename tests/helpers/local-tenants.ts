@@ -40,6 +40,8 @@ export interface LocalTenantsOptions {
 }
 
 export interface LocalTenants {
+  /** This run's tag (for naming further tenants the same way). */
+  readonly tag: string;
   /** `tenantNames` of each suffix, in the order of `tenants`. */
   readonly names: ReturnType<typeof tenantNames>[];
   readonly stateDir: string;
@@ -66,6 +68,7 @@ export function localTenants(opts: LocalTenantsOptions): LocalTenants {
   const setUp = opts.setUp ?? opts.tenants;
   const overridesOf = (suffix: string) => (typeof opts.overrides === "function" ? opts.overrides(suffix) : opts.overrides);
   const fx: LocalTenants = {
+    tag,
     names,
     stateDir: tempStateDir(),
     db: undefined as unknown as LocalTenants["db"],

@@ -9,11 +9,12 @@
  */
 import type { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { localDown, localUp, type LocalResult } from "../../cli/local/local-mode";
+import type { LocalResult } from "../../cli/local/local-mode";
 import { runWatchdog, type WatchdogAction } from "../../cli/local/watchdog";
 import { tenantNames } from "../../components/naming";
 import { LOCK_ATTEMPTS_ENV, LOCK_TIMEOUT_ENV } from "../../components/postgres/sql-migrations";
-import { adminClient, connect, freshDatabase, refusal, runTag, tempStateDir } from "../helpers/pg";
+import { localTenants, type LocalTenants } from "../helpers/local-tenants";
+import { adminClient, connect, refusal } from "../helpers/pg";
 
 const STATEMENT_LIMIT_MS = 1000;
 const WATCHDOG_INTERVAL_MS = 200;
@@ -29,19 +30,23 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 }
 
 describe("locks and timeouts a tenant controls cannot stop the platform or other tenants (row level)", () => {
-  const tag = runTag();
-  const A = tenantNames(`l${tag}-a`);
-  const B = tenantNames(`l${tag}-b`);
-  const stateDir = tempStateDir();
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let upA: LocalResult;
-  let upB: LocalResult;
-  const extra: string[] = [];
-  const open: Client[] = [];
-  const targets = () => ({ databaseUrl: db.url });
-  const up = (id: string) => localUp({ tenantId: id, plan: "pro", isolation: "row", overrides: OVERRIDES, targets: targets(), stateDir });
-  const down = (id: string) => localDown(id, { targets: targets(), stateDir });
   const env = { timeout: process.env[LOCK_TIMEOUT_ENV], attempts: process.env[LOCK_ATTEMPTS_ENV] };
+  // Registered before the tenants' hooks: set before their onboarding, restored after their removal.
+  beforeAll(() => {
+    process.env[LOCK_TIMEOUT_ENV] = "300";
+    process.env[LOCK_ATTEMPTS_ENV] = "2";
+  });
+  afterAll(() => {
+    for (const [k, v] of [[LOCK_TIMEOUT_ENV, env.timeout], [LOCK_ATTEMPTS_ENV, env.attempts]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  const fx = localTenants({ idPrefix: "l", tenants: ["a", "b"], database: "cc_it_locks", isolation: "row", overrides: OVERRIDES, timeout: 60_000 });
+  const [A] = fx.names;
+  const { tag, extra, open, up, down } = fx;
+  let db: LocalTenants["db"], upA: LocalResult, upB: LocalResult;
+  beforeAll(() => void ({ db, results: [upA, upB] } = fx));
 
   async function tenant(r: LocalResult): Promise<Client> {
     const c = await connect(String(r.postgres.url));
@@ -51,28 +56,10 @@ describe("locks and timeouts a tenant controls cannot stop the platform or other
     return c;
   }
 
-  beforeAll(async () => {
-    process.env[LOCK_TIMEOUT_ENV] = "300";
-    process.env[LOCK_ATTEMPTS_ENV] = "2";
-    db = await freshDatabase("cc_it_locks");
-    upA = await up(A.id);
-    upB = await up(B.id);
-  }, 60_000);
-
   // The plan allows 5 connections per tenant: each test ends its own sessions.
   afterEach(async () => {
     for (const c of open.splice(0)) await c.end().catch(() => undefined);
   });
-
-  afterAll(async () => {
-    for (const c of open) await c.end().catch(() => undefined);
-    for (const id of [...extra, A.id, B.id]) await down(id).catch(() => undefined);
-    await db?.drop();
-    for (const [k, v] of [[LOCK_TIMEOUT_ENV, env.timeout], [LOCK_ATTEMPTS_ENV, env.attempts]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }, 60_000);
 
   it("item 2: a tenant holding the old advisory-lock key in an idle session stops neither onboarding nor offboarding", async () => {
     const a = await tenant(upA);
