@@ -166,10 +166,22 @@ function addOpsCommands(program: Command): void {
   }
 }
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
+/** A whole-number option, at least `min`; an InputError naming the option otherwise. */
+function wholeNumber(name: string, v: string | undefined, min = 0): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`option ${name}`, [{ path: name, message: `got ${JSON.stringify(v)}; expected a whole number >= 0` }]);
+  if (v.trim() === "" || !Number.isInteger(n) || n < min) {
+    throw new InputError(`option ${name}`, [{ path: name, message: `got ${JSON.stringify(v)}; expected a whole number >= ${min}` }]);
+  }
+  return n;
+}
+
+/** A numeric option, at least `min`; an InputError naming the option otherwise (never NaN). */
+function numberAtLeast(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < min) {
+    throw new InputError(`option ${name}`, [{ path: name, message: `got ${JSON.stringify(v)}; expected a number >= ${min}` }]);
+  }
   return n;
 }
 
@@ -203,7 +215,7 @@ function addJobCommands(program: Command): void {
       const plan = opsPlan(o.plan, o.isolation);
       await jobs().enqueueCommand(kind, id, {
         plan, isolation: o.isolation, requestedBy: o.requestedBy, queueUrl: o.queueUrl, json: o.json,
-        retryLimit: positiveInt("--retry-limit", o.retryLimit), expireSeconds: positiveInt("--expire-seconds", o.expireSeconds),
+        retryLimit: wholeNumber("--retry-limit", o.retryLimit), expireSeconds: wholeNumber("--expire-seconds", o.expireSeconds, 1),
       });
     });
   program
@@ -216,10 +228,10 @@ function addJobCommands(program: Command): void {
     .addOption(stackConfigOption())
     .addOption(queueUrlOption())
     .action(async (o: { engine: "pulumi" | "local"; concurrency: string; pollSeconds: string; graceSeconds: string; stackConfig?: string; queueUrl?: string }) => {
-      const concurrency = positiveInt("--concurrency", o.concurrency)!;
+      const concurrency = wholeNumber("--concurrency", o.concurrency, 1)!;
       await jobs().workerCommand({
         engine: o.engine, stackFile: checkedStackFile(o.stackConfig), queueUrl: o.queueUrl, concurrency: Math.max(1, concurrency),
-        pollSeconds: pollSeconds(o.pollSeconds), graceSeconds: positiveInt("--grace-seconds", o.graceSeconds), progress: false,
+        pollSeconds: pollSeconds(o.pollSeconds), graceSeconds: wholeNumber("--grace-seconds", o.graceSeconds), progress: false,
       });
     });
   program
@@ -247,8 +259,8 @@ function addJobCommands(program: Command): void {
       await jobs().fleetCommand({
         engine: o.engine, stackFile: checkedStackFile(o.stackConfig), operation, plan: /\.ya?ml$/.test(o.plan) ? path.resolve(USER_CWD, o.plan) : o.plan,
         tenantsFile, stateFile, queueUrl: o.queueUrl, json: o.json,
-        canary: positiveInt("--canary", o.canary), growth: Number(o.growth), maxWave: positiveInt("--max-wave", o.maxWave),
-        maxFailures: Number(o.maxFailures), concurrency: positiveInt("--concurrency", o.concurrency),
+        canary: wholeNumber("--canary", o.canary, 1), growth: numberAtLeast("--growth", o.growth, 1), maxWave: wholeNumber("--max-wave", o.maxWave, 1),
+        maxFailures: numberAtLeast("--max-failures", o.maxFailures, 0), concurrency: wholeNumber("--concurrency", o.concurrency, 1),
       });
     });
 }
@@ -258,23 +270,19 @@ function addApiCommand(program: Command): void {
   program
     .command("api")
     .description("Serve the HTTP API (/api/v1/tenant-isolation/*) with in-process workers until SIGTERM/SIGINT.")
-    .option("--engine <engine>", "local (default here: offline plan + local PostgreSQL and Redis) or pulumi", "local")
+    .addOption(engineOption().default("local"))
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port to listen on", "8080")
     .option("--workers <n>", "in-process job workers; 0 leaves the jobs to `tenantctl worker` processes", "2")
     .option("--grace-seconds <s>", "on SIGTERM, time running jobs get to finish", "30")
     .addOption(stackConfigOption())
     .addOption(queueUrlOption())
-    .action(async (o: { engine: string; host: string; port: string; workers: string; graceSeconds: string; stackConfig?: string; queueUrl?: string }) => {
-      if (o.engine !== "local" && o.engine !== "pulumi") {
-        throw new InputError("option --engine", [{ path: "--engine", message: `got ${JSON.stringify(o.engine)}; expected "local" or "pulumi"` }]);
-      }
-      const workers = Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 0) throw new InputError("option --workers", [{ path: "--workers", message: `got ${JSON.stringify(o.workers)}; expected a whole number >= 0` }]);
+    .action(async (o: { engine: "local" | "pulumi"; host: string; port: string; workers: string; graceSeconds: string; stackConfig?: string; queueUrl?: string }) => {
+      const workers = wholeNumber("--workers", o.workers)!;
       const api: typeof import("../api/main") = require("../api/main");
       await api.apiCommand({
-        engine: o.engine, stackFile: checkedStackFile(o.stackConfig), host: o.host, port: positiveInt("--port", o.port)!,
-        workers, queueUrl: o.queueUrl, graceSeconds: positiveInt("--grace-seconds", o.graceSeconds),
+        engine: o.engine, stackFile: checkedStackFile(o.stackConfig), host: o.host, port: wholeNumber("--port", o.port)!,
+        workers, queueUrl: o.queueUrl, graceSeconds: wholeNumber("--grace-seconds", o.graceSeconds),
       });
     });
 }

@@ -92,6 +92,19 @@ describe("tenantctl plan", () => {
 
 describe("a refused argument", () => {
   it.each([
+    [["fleet", "up", "--plan", "pro", "--growth", "fast"], "--growth", 'got "fast"; expected a number >= 1'],
+    [["fleet", "up", "--plan", "pro", "--max-failures", "many"], "--max-failures", 'got "many"; expected a number >= 0'],
+    [["fleet", "up", "--plan", "pro", "--canary", "0"], "--canary", 'got "0"; expected a whole number >= 1'],
+    [["fleet", "up", "--plan", "pro", "--concurrency", "0"], "--concurrency", 'got "0"; expected a whole number >= 1'],
+    [["worker", "--engine", "local", "--concurrency", "two"], "--concurrency", 'got "two"; expected a whole number >= 1'],
+  ])("%j names the option and exits 2 (a NaN growth used to reach the wave planner)", (args, option, message) => {
+    const r = tenantctl(args);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`tenantctl: invalid option ${option}: 1 problem\n  - ${option}: ${message}\n`);
+    expect(r.status).toBe(2);
+  });
+
+  it.each([
     [["plan", "Admin"], "<tenant>"],
     [["plan", "Admin", "--json"], "<tenant>"],
     [["local", "up", "Admin"], "<tenant>"],
