@@ -12,6 +12,8 @@ async function racingGrant(db: string, holder: string, other: string, retry: boo
   const a = await adminClient();
   const b = await adminClient();
   let attempts = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let commit: Promise<unknown> | undefined;
   try {
     await a.query("BEGIN");
     await a.query(`GRANT CONNECT ON DATABASE "${db}" TO "${holder}"`);
@@ -19,7 +21,9 @@ async function racingGrant(db: string, holder: string, other: string, retry: boo
       attempts++;
       const q = b.query(`GRANT CONNECT ON DATABASE "${db}" TO "${other}"`);
       // The first attempt waits on the first session's row, which commits meanwhile.
-      if (attempts === 1) setTimeout(() => void a.query("COMMIT"), 300);
+      // (Kept, and awaited before the session ends: a COMMIT still in flight when the client is
+      // ended would reject "Connection terminated" outside the test.)
+      if (attempts === 1) timer = setTimeout(() => (commit = a.query("COMMIT")), 300);
       return q;
     };
     try {
@@ -29,6 +33,8 @@ async function racingGrant(db: string, holder: string, other: string, retry: boo
       return { error: e as Error, attempts };
     }
   } finally {
+    clearTimeout(timer);
+    await commit;
     await a.end();
     await b.end();
   }
